@@ -1,0 +1,56 @@
+// adit: all-atom generative modelling of molecules and crystals. Entry point: global options,
+// logging, then dispatch to the subcommand that CLI11 parsed (one file per subcommand).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <vector>
+
+#include "adit/core/log.hpp"
+#include "command.hpp"
+
+namespace {
+
+void install_logging(const adit::cli::GlobalOptions& g) {
+    auto logger = spdlog::stderr_color_mt("adit");
+    logger->set_pattern("%^[%l]%$ %v");
+    logger->set_level(g.quiet ? spdlog::level::warn : g.verbose > 0 ? spdlog::level::debug : spdlog::level::info);
+    spdlog::set_default_logger(logger);
+    adit::set_log_sink([](adit::LogLevel level, std::string_view message) {
+        switch (level) {
+            case adit::LogLevel::debug: spdlog::debug("{}", message); break;
+            case adit::LogLevel::info: spdlog::info("{}", message); break;
+            case adit::LogLevel::warn: spdlog::warn("{}", message); break;
+        }
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace adit::cli;
+    CLI::App app{"adit: all-atom generative modelling of molecules and crystals"};
+    app.set_version_flag("--version", std::string("adit ") + ADIT_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the subcommand
+
+    GlobalOptions global;
+    app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+    app.add_option("--seed", global.seed, "random seed");
+    app.add_option("--device", global.device, "compute device")->check(CLI::IsMember({"cpu", "cuda"}));
+    app.add_flag("-v,--verbose", global.verbose, "more log output (debug)");
+    app.add_flag("-q,--quiet", global.quiet, "only warnings and errors on stderr");
+
+    std::vector<Command> commands = {
+        register_convert(app, global),   register_info(app, global),  register_prepare(app, global),
+        register_train(app, global),     register_sample(app, global), register_eval(app, global),
+        register_match(app, global),     register_conformer(app, global), register_draw(app, global),
+        register_compress(app, global),
+    };
+
+    CLI11_PARSE(app, argc, argv);
+    install_logging(global);
+    for (const Command& c : commands)
+        if (c.app->parsed()) return c.run();
+    return 0;
+}
