@@ -122,4 +122,16 @@ std::string canonical_smiles(const std::string& smiles) {
     }
 }
 
+std::string molecule_novelty_key(const std::string& smiles) {
+    quiet_rdkit();
+    try {
+        std::unique_ptr<RDKit::RWMol> m(RDKit::SmilesToMol(smiles));
+        if (!m) return {};
+        RDKit::MolOps::removeHs(*m);
+        return RDKit::MolToSmiles(*m, /*doIsomericSmiles=*/false);
+    } catch (...) {
+        return {};
+    }
+}
+
 }  // namespace adit::interop

@@ -31,8 +31,13 @@ struct MoleculeVerdict {
 // the reason. Thread-safe (Open Babel calls are serialised internally).
 MoleculeVerdict check_molecule(const Structure& s, const MoleculeValidityOptions& options = {});
 
-// Canonical isomeric SMILES of a SMILES string as RDKit writes it ("" if RDKit cannot parse it);
-// used to canonicalise reference sets for novelty.
+// Canonical isomeric SMILES of a SMILES string as RDKit writes it ("" if RDKit cannot parse it).
 std::string canonical_smiles(const std::string& smiles);
+
+// The key novelty compares: canonical SMILES without hydrogens and without stereo ("" if RDKit
+// cannot parse it). Generated SMILES carry explicit [H] atoms (they come from all-atom 3D
+// structures) while reference lists such as QM9's are hydrogen-suppressed; both map to the same
+// key. Uniqueness uses the full SMILES, as the reference does.
+std::string molecule_novelty_key(const std::string& smiles);
 
 }  // namespace adit::interop

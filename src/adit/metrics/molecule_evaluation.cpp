@@ -72,7 +72,8 @@ MoleculeEvaluation evaluate_molecules(const std::vector<Structure>& molecules, c
     m.unique = unique.size();
     if (options.reference_smiles) {
         m.novelty_computed = true;
-        for (const std::string& smi : unique) m.novel += options.reference_smiles->count(smi) == 0;
+        for (const std::string& smi : unique)
+            m.novel += options.reference_smiles->count(interop::molecule_novelty_key(smi)) == 0;
     }
     return out;
 }

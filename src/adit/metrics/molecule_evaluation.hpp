@@ -16,7 +16,8 @@ namespace adit::metrics {
 struct MoleculeEvalOptions {
     int threads = 0;                               // 0 = all cores
     bool use_given_bonds = false;                  // SDF bonds instead of Open Babel perception
-    const std::unordered_set<std::string>* reference_smiles = nullptr;  // canonical; for novelty
+    // Novelty keys (interop::molecule_novelty_key) of the reference set; null = no novelty.
+    const std::unordered_set<std::string>* reference_smiles = nullptr;
 };
 
 struct MoleculeRecord {

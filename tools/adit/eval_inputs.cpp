@@ -1,0 +1,84 @@
+#include "eval_inputs.hpp"
+
+#include <filesystem>
+
+#include "adit/core/error.hpp"
+#include "adit/core/log.hpp"
+#include "adit/core/text.hpp"
+#include "adit/interop/molecule_validity.hpp"
+#if __has_include("adit/interop/structure_files.hpp")  // until the readers (branch io) are merged
+#include "adit/interop/structure_files.hpp"
+#define ADIT_HAVE_READERS 1
+#endif
+#include "adit/io/text_file.hpp"
+#include "adit/metrics/parallel.hpp"
+
+namespace adit::cli {
+
+std::vector<Structure> load_structures(const std::string& path) {
+    if (!std::filesystem::exists(path)) fail("{}: no such file or directory", path);
+    std::string lower = path;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.size() > 3 && (lower.compare(lower.size() - 3, 3, ".h5") == 0 || lower.compare(lower.size() - 5, 5, ".hdf5") == 0))
+        fail("{}: HDF5 sample files are not readable in this build yet (convert with `adit convert` first)", path);
+#ifdef ADIT_HAVE_READERS
+    return read_structures(path);
+#else
+    fail("{}: structure file readers are not in this build", path);
+#endif
+}
+
+std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads) {
+    std::string lower = path;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.size() > 3 && lower.compare(lower.size() - 3, 3, ".gz") == 0) lower.resize(lower.size() - 3);
+    auto ends = [&](const char* ext) {
+        std::string e(ext);
+        return lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0;
+    };
+    std::vector<std::string> smiles;
+    if (ends(".smi") || ends(".txt") || ends(".csv")) {
+        const std::string text = read_text_file(path);
+        std::vector<std::string> lines = split(text, '\n');
+        int column = 0;
+        std::size_t first = 0;
+        if (ends(".csv")) {
+            if (lines.empty()) fail("{}: empty reference file", path);
+            std::vector<std::string> header = split(lines[0], ',');
+            column = -1;
+            for (std::size_t c = 0; c < header.size(); ++c)
+                if (std::string(trim(header[c])) == "smiles" || std::string(trim(header[c])) == "SMILES") column = static_cast<int>(c);
+            if (column < 0) fail("{}: no `smiles` column in the header", path);
+            first = 1;
+        }
+        for (std::size_t i = first; i < lines.size(); ++i) {
+            std::string line(trim(lines[i]));
+            if (line.empty() || line[0] == '#') continue;
+            if (ends(".csv")) {
+                std::vector<std::string> f = split(line, ',');
+                if (static_cast<int>(f.size()) > column) smiles.emplace_back(trim(f[column]));
+            } else {
+                std::vector<std::string> f = split_whitespace(line);
+                if (!f.empty()) smiles.push_back(f[0]);
+            }
+        }
+    } else {
+        const std::vector<Structure> mols = load_structures(path);
+        smiles.resize(mols.size());
+        metrics::parallel_for(mols.size(), threads, [&](std::size_t i) {
+            interop::MoleculeVerdict v = interop::check_molecule(mols[i]);
+            if (v.valid) smiles[i] = v.smiles;
+        });
+    }
+    std::vector<std::string> keys(smiles.size());
+    metrics::parallel_for(smiles.size(), threads, [&](std::size_t i) {
+        if (!smiles[i].empty()) keys[i] = interop::molecule_novelty_key(smiles[i]);
+    });
+    std::unordered_set<std::string> out;
+    for (auto& k : keys)
+        if (!k.empty()) out.insert(std::move(k));
+    log_info("reference: {} distinct molecules from {}", out.size(), path);
+    return out;
+}
+
+}  // namespace adit::cli
