@@ -12,10 +12,7 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/depiction.hpp"
-#if __has_include("adit/interop/symmetry.hpp")  // until branch io is merged
 #include "adit/interop/symmetry.hpp"
-#define ADIT_HAVE_SYMMETRY 1
-#endif
 #include "adit/io/text_file.hpp"
 #include "adit/metrics/crystal_evaluation.hpp"
 #include "adit/metrics/molecule_evaluation.hpp"
@@ -151,10 +148,8 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
         log_info("reference: {} crystals from {}", reference.size(), a.reference);
         o.reference = &reference;
     }
-#ifdef ADIT_HAVE_SYMMETRY
     if (!a.no_symmetry)
         o.space_group = [](const Structure& s) { return find_space_group(s, SymmetryTolerance{0.1, 5.0}).number; };
-#endif
     metrics::CrystalEvaluation e = metrics::evaluate_crystals(crystals, o, progress_to_log());
     const metrics::CrystalSummary& m = e.summary;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -6,10 +6,7 @@
 #include "adit/core/log.hpp"
 #include "adit/core/text.hpp"
 #include "adit/interop/molecule_validity.hpp"
-#if __has_include("adit/interop/structure_files.hpp")  // until the readers (branch io) are merged
 #include "adit/interop/structure_files.hpp"
-#define ADIT_HAVE_READERS 1
-#endif
 #include "adit/io/text_file.hpp"
 #include "adit/metrics/parallel.hpp"
 
@@ -21,11 +18,7 @@ std::vector<Structure> load_structures(const std::string& path) {
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.size() > 3 && (lower.compare(lower.size() - 3, 3, ".h5") == 0 || lower.compare(lower.size() - 5, 5, ".hdf5") == 0))
         fail("{}: HDF5 sample files are not readable in this build yet (convert with `adit convert` first)", path);
-#ifdef ADIT_HAVE_READERS
     return read_structures(path);
-#else
-    fail("{}: structure file readers are not in this build", path);
-#endif
 }
 
 std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads) {
