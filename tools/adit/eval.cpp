@@ -26,7 +26,7 @@ struct EvalArgs {
     std::string input;
     std::string json_path;
     std::string csv_path;
-    std::string reference;
+    std::vector<std::string> reference;
     std::string grid_path;
     int grid_n = 24;
     bool use_bonds = false;
@@ -65,7 +65,10 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
     o.threads = g.threads;
     o.use_given_bonds = a.use_bonds;
     if (!a.reference.empty()) {
-        reference = load_reference_smiles(a.reference, g.threads);
+        for (const std::string& path : a.reference) {
+            std::unordered_set<std::string> part = load_reference_smiles(path, g.threads);
+            reference.insert(part.begin(), part.end());
+        }
         o.reference_smiles = &reference;
     }
     metrics::MoleculeEvaluation e = metrics::evaluate_molecules(mols, o, progress_to_log());
@@ -91,7 +94,7 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
                    {"novel", m.novelty_computed ? nlohmann::json(m.novel) : nlohmann::json(nullptr)},
                    {"atoms", m.atoms},             {"stable_atoms", m.stable_atoms},
                    {"stable_molecules", m.stable_molecules}};
-    j["reference"] = a.reference.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.reference);
+    j["reference"] = a.reference;
     j["seconds"] = seconds;
 
     std::cout << fmt::format("{:<26}{:>10}\n", "metric", "value");
@@ -144,8 +147,11 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     o.matcher.ltol = a.ltol;
     o.matcher.angle_tol = a.angle_tol;
     if (!a.reference.empty()) {
-        reference = load_structures(a.reference);
-        log_info("reference: {} crystals from {}", reference.size(), a.reference);
+        for (const std::string& path : a.reference) {
+            std::vector<Structure> part = load_structures(path);
+            log_info("reference: {} crystals from {}", part.size(), path);
+            reference.insert(reference.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        }
         o.reference = &reference;
     }
     if (!a.no_symmetry)
@@ -172,7 +178,7 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
                    {"valid", m.valid},    {"unique", m.unique},
                    {"novel", m.novelty_computed ? nlohmann::json(m.novel) : nlohmann::json(nullptr)}};
     j["matcher"] = {{"stol", a.stol}, {"ltol", a.ltol}, {"angle_tol", a.angle_tol}};
-    j["reference"] = a.reference.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.reference);
+    j["reference"] = a.reference;
     j["reference_count"] = m.reference_count;
     j["seconds"] = seconds;
 
@@ -223,13 +229,13 @@ Command register_eval(CLI::App& parent, const GlobalOptions& global) {
     };
     CLI::App* mol = sub->add_subcommand("molecules", "QM9 protocol: validity, uniqueness, novelty, stability");
     common(mol);
-    mol->add_option("--reference", args->reference, "training SMILES (.smi/.csv) or structures, for novelty");
+    mol->add_option("--reference", args->reference, "training SMILES (.smi/.csv) or structures, for novelty (repeatable)");
     mol->add_flag("--use-bonds", args->use_bonds, "use the file's bonds (SDF) instead of Open Babel perception");
     mol->add_option("--grid", args->grid_path, "also draw the first valid molecules to this SVG");
     mol->add_option("--grid-n", args->grid_n, "molecules in the --grid drawing")->check(CLI::PositiveNumber);
     CLI::App* cry = sub->add_subcommand("crystals", "CDVAE protocol: validity, uniqueness, novelty, distributions");
     common(cry);
-    cry->add_option("--reference", args->reference, "training crystals (CDVAE CSV, CIFs...) for novelty");
+    cry->add_option("--reference", args->reference, "training crystals (CDVAE CSV, CIFs...) for novelty and distributions (repeatable)");
     cry->add_option("--stol", args->stol, "matcher site tolerance (default 0.5, as ADiT)");
     cry->add_option("--ltol", args->ltol, "matcher length tolerance (default 0.3, as ADiT)");
     cry->add_option("--angle-tol", args->angle_tol, "matcher angle tolerance, degrees (default 10, as ADiT)");
