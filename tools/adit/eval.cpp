@@ -138,7 +138,8 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
 
 int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<Structure> crystals = load_structures(a.input);
+    LoadedStructures loaded = load_structures_tolerant(a.input);
+    const std::vector<Structure>& crystals = loaded.structures;
     log_info("{}: {} crystals", a.input, crystals.size());
     std::vector<Structure> reference;
     metrics::CrystalEvalOptions o;
@@ -157,6 +158,8 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     if (!a.no_symmetry)
         o.space_group = [](const Structure& s) { return find_space_group(s, SymmetryTolerance{0.1, 5.0}).number; };
     metrics::CrystalEvaluation e = metrics::evaluate_crystals(crystals, o, progress_to_log());
+    for (std::size_t i = 0; i < crystals.size(); ++i)
+        if (!loaded.errors[i].empty()) e.records[i].reason = "unreadable: " + loaded.errors[i];
     const metrics::CrystalSummary& m = e.summary;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -7,6 +7,9 @@
 #include "adit/core/text.hpp"
 #include "adit/interop/molecule_validity.hpp"
 #include "adit/interop/structure_files.hpp"
+#include "adit/io/cdvae_csv.hpp"
+#include "adit/io/cif.hpp"
+#include "adit/io/format.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/metrics/parallel.hpp"
 
@@ -19,6 +22,61 @@ std::vector<Structure> load_structures(const std::string& path) {
     if (lower.size() > 3 && (lower.compare(lower.size() - 3, 3, ".h5") == 0 || lower.compare(lower.size() - 5, 5, ".hdf5") == 0))
         fail("{}: HDF5 sample files are not readable in this build yet (convert with `adit convert` first)", path);
     return read_structures(path);
+}
+
+std::size_t LoadedStructures::failed() const {
+    std::size_t n = 0;
+    for (const std::string& e : errors) n += !e.empty();
+    return n;
+}
+
+LoadedStructures load_structures_tolerant(const std::string& path) {
+    LoadedStructures out;
+    bool csv = false;
+    try {
+        csv = !std::filesystem::is_directory(path) && format_from_path(path) == FileFormat::cdvae_csv;
+    } catch (const std::exception&) {
+        csv = false;
+    }
+    if (!csv) {
+        out.structures = load_structures(path);
+        out.errors.assign(out.structures.size(), std::string());
+        return out;
+    }
+    // Row by row with the io layer's own CSV and CIF parsers, so one unreadable row is one
+    // invalid sample rather than a failed run.
+    const std::vector<CsvRecord> records = parse_csv(read_text_file(path), path);
+    if (records.empty()) fail_parse(path, 0, "no CSV header");
+    int cif_column = -1, id_column = -1;
+    for (std::size_t c = 0; c < records[0].fields.size(); ++c) {
+        const std::string name(trim(records[0].fields[c]));
+        if (name == "cif") cif_column = static_cast<int>(c);
+        if (name == "material_id") id_column = static_cast<int>(c);
+    }
+    if (cif_column < 0) fail_parse(path, 1, "no 'cif' column in the header (not a CDVAE CSV file?)");
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        const CsvRecord& rec = records[r];
+        const std::string id = id_column >= 0 && static_cast<int>(rec.fields.size()) > id_column
+                                   ? rec.fields[id_column]
+                                   : std::to_string(r - 1);
+        Structure s;
+        s.id = id;
+        std::string error;
+        try {
+            if (static_cast<int>(rec.fields.size()) <= cif_column) fail("row {} has no cif field", r);
+            std::vector<Structure> crystals =
+                read_cif(rec.fields[cif_column], CifSource{path, rec.field_lines[cif_column], "row " + std::to_string(r)});
+            if (crystals.size() != 1) fail("the cif field holds {} structures, expected 1", crystals.size());
+            s = std::move(crystals[0]);
+            s.id = id;
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        out.structures.push_back(std::move(s));
+        out.errors.push_back(std::move(error));
+    }
+    if (out.failed() > 0) log_warn("{}: {} of {} rows could not be read; they count as invalid", path, out.failed(), out.structures.size());
+    return out;
 }
 
 std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads) {

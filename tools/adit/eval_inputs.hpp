@@ -14,6 +14,16 @@ namespace adit::cli {
 // CDVAE CSV). Sample HDF5 files: the hook is here, once the HDF5 store lands (see docs/eval.md).
 std::vector<Structure> load_structures(const std::string& path);
 
+// As load_structures, but a CDVAE CSV row whose CIF cannot be read (generated samples often have
+// two atoms on one site) becomes an empty Structure and its reason in `errors[i]` instead of
+// failing the whole file; other formats are read whole. errors.size() == structures.size().
+struct LoadedStructures {
+    std::vector<Structure> structures;
+    std::vector<std::string> errors;  // "" = read fine
+    std::size_t failed() const;
+};
+LoadedStructures load_structures_tolerant(const std::string& path);
+
 // Reference SMILES for molecule novelty, as novelty keys (see molecule_novelty_key): a .smi /
 // .txt file (first token per line), a .csv / .csv.gz with a `smiles` column, or any structure
 // file (its molecules go through the same Open Babel -> RDKit pipeline; `threads` workers).
