@@ -58,6 +58,9 @@ TEST_CASE("SMACT compositional validity as CDVAE computes it", "[validity]") {
     CHECK(smact_validity({55, 9}));
     // O and F in OF2 need O(+2): O is less electronegative than F, so it passes.
     CHECK(smact_validity({8, 9, 9}));
+    // PmYIr2 (MP-20 test): Pm has no Pauling electronegativity and is not in SMACT's metal list;
+    // SMACT 2.2.1 fails a same-sign pair with a missing value, so CDVAE counts it invalid.
+    CHECK_FALSE(smact_validity({61, 39, 77, 77}));
     // FO2: F has only -1, so no neutral assignment.
     CHECK_FALSE(smact_validity({9, 8, 8}));
 }

@@ -66,18 +66,23 @@ const std::array<SmactElement, kMaxAtomicNumber + 1>& smact_table() {
     return table;
 }
 
-// SMACT's eneg_states_test with CDVAE's TypeError handling: pairs in element order; a comparison
-// that would involve a missing electronegativity makes the whole test pass.
+// SMACT 2.2.1's eneg_states_test with CDVAE's TypeError handling, pair by pair in element order:
+// a cation-anion pair compares electronegativities (a missing one raises TypeError, which CDVAE
+// counts as a pass of the whole test); any other pair with a missing electronegativity fails.
 bool pauling_test(const std::vector<int>& ox, const std::vector<const SmactElement*>& el) {
     for (std::size_t i = 0; i < ox.size(); ++i)
         for (std::size_t j = i + 1; j < ox.size(); ++j) {
-            bool cation_anion = ox[i] > 0 && ox[j] < 0;
-            bool anion_cation = ox[i] < 0 && ox[j] > 0;
-            if (!cation_anion && !anion_cation) continue;
-            if (!el[i]->pauling || !el[j]->pauling) return true;  // TypeError -> "assume it is okay"
-            double ei = *el[i]->pauling, ej = *el[j]->pauling;
-            if (cation_anion && ei >= ej) return false;
-            if (anion_cation && ei <= ej) return false;
+            const bool missing = !el[i]->pauling || !el[j]->pauling;
+            const bool cation_anion = ox[i] > 0 && ox[j] < 0;
+            const bool anion_cation = ox[i] < 0 && ox[j] > 0;
+            if (cation_anion || anion_cation) {
+                if (missing) return true;  // TypeError -> "assume it is okay"
+                const double ei = *el[i]->pauling, ej = *el[j]->pauling;
+                if (cation_anion && ei >= ej) return false;
+                if (anion_cation && ei <= ej) return false;
+            } else if (missing) {
+                return false;
+            }
         }
     return true;
 }

@@ -25,8 +25,9 @@ StructuralValidity structural_validity(const Structure& s, double cutoff = 0.5);
 // SMACT compositional validity of a composition given as atomic numbers (any order, repeats
 // counted): counts reduced by their gcd; a single element or all SMACT metals is valid;
 // otherwise some choice of SMACT 2.2.1 default oxidation states must be charge-neutral and pass
-// SMACT's Pauling electronegativity test (cations less electronegative than anions; missing
-// electronegativities pass, as CDVAE catches SMACT's TypeError). As ADiT's copy does, more than
+// SMACT's Pauling electronegativity test (cations less electronegative than anions; a missing
+// electronegativity in a cation-anion pair passes, as CDVAE catches SMACT's TypeError, and in
+// any other pair fails, as SMACT 2.2.1's eneg_states_test returns False). As ADiT's copy does, more than
 // 1e7 oxidation-state combinations count invalid. Table: src/adit/metrics/data/smact_elements.csv.
 bool smact_validity(const std::vector<int>& atomic_numbers);
 
