@@ -94,3 +94,19 @@ TEST_CASE("Empty and unknown inputs are invalid, never thrown", "[validity]") {
     CHECK(canonical_smiles("OCC") == "CCO");
     CHECK(canonical_smiles("not a smiles").empty());
 }
+
+TEST_CASE("Given bonds replace perception; without bonds perception is used", "[validity]") {
+    Structure s = acetaldehyde();
+    MoleculeValidityOptions use;
+    use.use_given_bonds = true;
+    CHECK(check_molecule(s, use).smiles == "[H]C(=O)C([H])([H])[H]");  // no bonds given: perceived
+    // The bonds Open Babel perceives, given explicitly: same verdict and SMILES.
+    s.bonds = {{0, 1, 1}, {1, 2, 2}, {0, 3, 1}, {0, 4, 1}, {0, 5, 1}, {1, 6, 1}};
+    MoleculeVerdict v = check_molecule(s, use);
+    CHECK(v.valid);
+    CHECK(v.smiles == "[H]C(=O)C([H])([H])[H]");
+    s.bonds[1].order = 3;  // C#O with three other bonds on that carbon: valence 5
+    MoleculeVerdict bad = check_molecule(s, use);
+    CHECK_FALSE(bad.valid);
+    CHECK_FALSE(bad.reason.empty());
+}

@@ -63,9 +63,11 @@ MoleculeVerdict check_molecule(const Structure& s, const MoleculeValidityOptions
             v.reason = "unknown element";
             return v;
         }
+    // A structure without bonds (an SDF written without them) is perceived even with --use-bonds.
+    const bool given = options.use_given_bonds && !s.bonds.empty();
     std::string pdb;
     try {
-        pdb = openbabel_pdb_block(s, options.use_given_bonds);
+        pdb = openbabel_pdb_block(s, given);
     } catch (const std::exception& e) {
         v.reason = std::string("Open Babel: ") + e.what();
         return v;
@@ -83,7 +85,7 @@ MoleculeVerdict check_molecule(const Structure& s, const MoleculeValidityOptions
         if (v.reason.empty()) v.reason = "RDKit returned no molecule";
         // Connectivity of an invalid molecule: from Open Babel's perceived bonds.
         try {
-            v.num_fragments = fragments_of(s, options.use_given_bonds ? s.bonds : perceive_bonds_openbabel(s));
+            v.num_fragments = fragments_of(s, given ? s.bonds : perceive_bonds_openbabel(s));
         } catch (...) {
             v.num_fragments = 0;
         }

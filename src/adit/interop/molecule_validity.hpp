@@ -14,7 +14,7 @@
 namespace adit::interop {
 
 struct MoleculeValidityOptions {
-    bool use_given_bonds = false;  // hand the structure's own bonds to RDKit (SDF --use-bonds)
+    bool use_given_bonds = false;  // hand the structure's own bonds over (SDF --use-bonds); none -> perceive
     bool remove_hydrogens = false; // RDKit removeHs when reading the PDB block (ADiT: false)
 };
 
