@@ -124,3 +124,17 @@ TEST_CASE("adit draw writes an SVG grid; errors exit 1", "[cli][draw]") {
     Run missing = adit("eval molecules does/not/exist.xyz");
     CHECK(missing.status == 1);
 }
+
+TEST_CASE("adit eval crystals: an unreadable CSV row is one invalid sample, not a failed run", "[cli][eval]") {
+    const std::string cmd = "adit eval crystals tests/data/eval/mp20_with_broken_row.csv --no-symmetry";
+    CHECK(readme_has(cmd));
+    const std::string json = temp_path("broken.json"), csv = temp_path("broken.csv");
+    Run r = adit(cmd.substr(5) + " --json " + json + " --per-structure " + csv);
+    REQUIRE(r.status == 0);
+    nlohmann::json j = nlohmann::json::parse(slurp(json));
+    CHECK(j["count"] == 3);
+    CHECK(j["validity"].get<double>() == Approx(2.0 / 3));
+    CHECK(j["space_groups"].empty());
+    const std::string table = slurp(csv);
+    CHECK(table.find("\n1,0,0,0,0,,0,0,unreadable: ") != std::string::npos);
+}
