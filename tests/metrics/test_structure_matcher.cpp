@@ -63,6 +63,26 @@ TEST_CASE("Hungarian assignment finds the minimum-cost permutation", "[matcher]"
     CHECK(linear_assignment(c) == std::vector<int>{1, 0, 2});
 }
 
+TEST_CASE("LAPJV finds assignments as cheap as the Hungarian algorithm", "[matcher]") {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(0.0, 10.0);
+    for (int n : {1, 2, 5, 12, 20}) {
+        Eigen::MatrixXd c(n, n);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) c(i, j) = std::round(u(rng));  // integer costs: many ties
+        auto cost = [&](const std::vector<int>& s) {
+            double t = 0;
+            for (int i = 0; i < n; ++i) t += c(i, s[i]);
+            return t;
+        };
+        std::vector<int> a = lapjv_assignment(c), b = linear_assignment(c);
+        std::vector<int> sorted = a;
+        std::sort(sorted.begin(), sorted.end());
+        for (int i = 0; i < n; ++i) CHECK(sorted[i] == i);  // a permutation
+        CHECK(cost(a) == Approx(cost(b)));
+    }
+}
+
 TEST_CASE("The primitive cell of conventional rock salt has 2 atoms", "[matcher]") {
     ReducedStructure r = reduce_for_matching(rocksalt());
     CHECK(r.size() == 2);

@@ -382,7 +382,6 @@ SearchOutcome strict_match(const Cell& s1, const Cell& s2, const MatcherOptions&
             constexpr double kFar = 1e20;
             Eigen::MatrixXd d2(n, n);
             std::vector<Vec> vecs(n * n);
-            double finite_max = 0;
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t j = 0; j < n; ++j) {
                     bool within = !mask[i][j];
@@ -411,15 +410,11 @@ SearchOutcome strict_match(const Cell& s1, const Cell& s2, const MatcherOptions&
                     }
                     d2(i, j) = best;
                     vecs[i * n + j] = pre + images[bk];
-                    finite_max = std::max(finite_max, best);
                 }
-            // Keep the assignment numerically sane: forbidden pairs cost far more than any
-            // allowed assignment, without 1e20 swamping the potentials.
-            Eigen::MatrixXd cost = d2;
-            const double big = (finite_max + 1.0) * static_cast<double>(n + 1) * 10.0;
-            for (Eigen::Index i = 0; i < cost.size(); ++i)
-                if (cost.data()[i] >= kFar) cost.data()[i] = big;
-            const std::vector<int> sol = linear_assignment(cost);
+            // The same solver pymatgen uses (LAPJV) on the same costs, 1e20 entries included: with
+            // such entries its floating-point path can settle on a slightly worse assignment,
+            // and matching pymatgen's verdicts means taking the same one.
+            const std::vector<int> sol = lapjv_assignment(d2);
             Vec translation = Vec::Zero();
             bool forbidden = false;
             for (std::size_t i = 0; i < n; ++i) {
@@ -526,6 +521,170 @@ std::string reduced_composition_key(const std::vector<int>& species) {
         key += fmt::format("{}:{}", z, c / g);
     }
     return key;
+}
+
+std::vector<int> lapjv_assignment(const Eigen::MatrixXd& c, double eps) {
+    // Jonker & Volgenant, Computing 38, 325 (1987), in the variant of pymatgen's
+    // optimization/linear_assignment.pyx (column reduction, reduction transfer, two rounds of
+    // augmenting row reduction with an iteration guard, shortest augmenting paths; eps 1e-13).
+    const int n = static_cast<int>(c.rows());
+    if (c.cols() != n) fail("lapjv_assignment: cost matrix must be square");
+    if (n == 0) return {};
+    std::vector<int> x(n, -1), y(n, -1), col(n), fre(n), pred(n);
+    std::vector<double> v(n), d(n);
+    for (int j = n - 1; j >= 0; --j) {  // column reduction
+        col[j] = j;
+        double h = c(0, j);
+        int i1 = 0;
+        for (int i = 1; i < n; ++i)
+            if (c(i, j) < h) {
+                h = c(i, j);
+                i1 = i;
+            }
+        v[j] = h;
+        if (x[i1] == -1) {
+            x[i1] = j;
+            y[j] = i1;
+        } else {
+            if (x[i1] > -1) x[i1] = -2 - x[i1];
+            y[j] = -1;
+        }
+    }
+    int f = -1;
+    for (int i = 0; i < n; ++i) {  // reduction transfer
+        if (x[i] == -1) {
+            fre[++f] = i;
+        } else if (x[i] < -1) {
+            x[i] = -2 - x[i];
+        } else {
+            const int j1 = x[i];
+            double m = 1e300;
+            for (int j = 0; j < n; ++j)
+                if (j != j1 && c(i, j) - v[j] < m) m = c(i, j) - v[j];
+            v[j1] -= m;
+        }
+    }
+    for (int cnt = 0; cnt < 2; ++cnt) {  // augmenting row reduction
+        int k = 0;
+        const int f0 = f;
+        f = -1;
+        int nrr = 0;
+        while (k <= f0) {
+            ++nrr;
+            const int i = fre[k];
+            ++k;
+            double u1 = c(i, 0) - v[0], u2 = 1e300;
+            int j1 = 0, j2 = 0;
+            for (int j = 1; j < n; ++j) {
+                const double h = c(i, j) - v[j];
+                if (h < u2) {
+                    if (h >= u1) {
+                        u2 = h;
+                        j2 = j;
+                    } else {
+                        u2 = u1;
+                        u1 = h;
+                        j2 = j1;
+                        j1 = j;
+                    }
+                }
+            }
+            int i1 = y[j1];
+            if (u1 + eps < u2 && nrr < n * k) {
+                v[j1] = v[j1] - u2 + u1;
+            } else if (i1 > -1 && nrr < n * k) {
+                j1 = j2;
+                i1 = y[j1];
+            }
+            if (i1 > -1) {
+                if (u1 + eps < u2 && nrr < n * k) {
+                    --k;
+                    fre[k] = i1;
+                } else {
+                    fre[++f] = i1;
+                }
+            }
+            x[i] = j1;
+            y[j1] = i;
+        }
+    }
+    const int f0 = f;
+    for (int ff = 0; ff <= f0; ++ff) {  // augmentation
+        const int i1 = fre[ff];
+        int low = 0, up = 0, last = 0;
+        double m = 0;
+        for (int j = 0; j < n; ++j) {
+            d[j] = c(i1, j) - v[j];
+            pred[j] = i1;
+        }
+        auto augment = [&](int j) {
+            for (int k = 0; k <= last; ++k) {
+                const int jj = col[k];
+                v[jj] = v[jj] + d[jj] - m;
+            }
+            while (true) {
+                const int i = pred[j];
+                y[j] = i;
+                const int tmp = j;
+                j = x[i];
+                x[i] = tmp;
+                if (i == i1) return;
+            }
+        };
+        bool done = false;
+        while (!done) {
+            if (up == low) {
+                last = low - 1;
+                m = d[col[up]];
+                up = up + 1;
+                for (int k = up; k < n; ++k) {
+                    const int j = col[k];
+                    const double h = d[j];
+                    if (h <= m + eps) {
+                        if (h + eps < m) {
+                            up = low;
+                            m = h;
+                        }
+                        col[k] = col[up];
+                        col[up] = j;
+                        up = up + 1;
+                    }
+                }
+                for (int z = low; z < up; ++z) {
+                    const int j = col[z];
+                    if (y[j] == -1) {
+                        augment(j);
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if (done) break;
+            const int j1 = col[low];
+            low = low + 1;
+            const int i = y[j1];
+            const double u1 = c(i, j1) - v[j1] - m;
+            for (int k = up; k < n; ++k) {
+                const int j = col[k];
+                const double h = c(i, j) - v[j] - u1;
+                if (h + eps < d[j]) {
+                    d[j] = h;
+                    pred[j] = i;
+                    if (std::abs(h - m) < eps) {
+                        if (y[j] == -1) {
+                            augment(j);
+                            done = true;
+                            break;
+                        }
+                        col[k] = col[up];
+                        col[up] = j;
+                        up = up + 1;
+                    }
+                }
+            }
+        }
+    }
+    return x;
 }
 
 std::vector<int> linear_assignment(const Eigen::MatrixXd& cost) {

@@ -62,5 +62,8 @@ std::string reduced_composition_key(const std::vector<int>& species);
 // Minimum-cost perfect assignment of a square cost matrix (Hungarian algorithm);
 // returns column of each row.
 std::vector<int> linear_assignment(const Eigen::MatrixXd& cost);
+// The LAPJV solver the matcher uses, in pymatgen's variant (LinearAssignment, eps 1e-13), so that
+// ties and 1e20 "forbidden" costs resolve exactly as pymatgen resolves them.
+std::vector<int> lapjv_assignment(const Eigen::MatrixXd& cost, double eps = 1e-13);
 
 }  // namespace adit::metrics
