@@ -36,7 +36,51 @@ Vec wrap(const Vec& f) { return Vec(python_mod1(f[0]), python_mod1(f[1]), python
 Vec frac_of(const Vec& cart, const Eigen::Matrix3d& inv) { return (cart.transpose() * inv).transpose(); }
 Vec cart_of(const Vec& frac, const Eigen::Matrix3d& lat) { return (frac.transpose() * lat).transpose(); }
 
-Eigen::Matrix3d lll_of(const Eigen::Matrix3d& m) { return Lattice(m).lll_reduced().vectors(); }
+// pymatgen's Lattice._calculate_lll (delta 0.75), step for step: which reduced basis comes out
+// decides the periodic images and the fractional cut-offs of pbc_shortest_vectors, so the
+// matcher uses this one rather than core's textbook LLL.
+Eigen::Matrix3d lll_of(const Eigen::Matrix3d& rows) {
+    const double delta = 0.75;
+    Eigen::Matrix3d a = rows.transpose();  // columns are the basis vectors
+    Eigen::Matrix3d b = Eigen::Matrix3d::Zero(), u = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d m = Eigen::Vector3d::Zero();
+    auto gram_schmidt_row = [&](int i) {  // u[i, 0:i], b[:, i], m[i]
+        for (int j = 0; j < i; ++j) u(i, j) = a.col(i).dot(b.col(j)) / m[j];
+        b.col(i) = a.col(i);
+        for (int j = 0; j < i; ++j) b.col(i) -= u(i, j) * b.col(j);
+        m[i] = b.col(i).dot(b.col(i));
+    };
+    b.col(0) = a.col(0);
+    m[0] = b.col(0).dot(b.col(0));
+    for (int i = 1; i < 3; ++i) gram_schmidt_row(i);
+    int k = 2;
+    for (int guard = 0; k <= 3 && guard < 10000; ++guard) {
+        for (int i = k - 1; i > 0; --i) {
+            const double q = std::nearbyint(u(k - 1, i - 1));  // Python's round(): half to even
+            if (q != 0) {
+                a.col(k - 1) -= q * a.col(i - 1);
+                for (int j = 0; j < i - 1; ++j) u(k - 1, j) -= q * u(i - 1, j);
+                u(k - 1, i - 1) -= q;
+            }
+        }
+        if (b.col(k - 1).dot(b.col(k - 1)) >=
+            (delta - std::abs(u(k - 1, k - 2)) * std::abs(u(k - 1, k - 2))) * b.col(k - 2).dot(b.col(k - 2))) {
+            ++k;
+        } else {
+            Eigen::Vector3d v = a.col(k - 1);
+            a.col(k - 1) = a.col(k - 2);
+            a.col(k - 2) = v;
+            for (int s = k - 1; s <= k; ++s) gram_schmidt_row(s - 1);
+            if (k > 2) {
+                --k;
+            } else {
+                for (int r = k; r < 3; ++r)
+                    for (int c = k - 2; c < k; ++c) u(r, c) = a.col(r).dot(b.col(c)) / m[c];
+            }
+        }
+    }
+    return a.transpose();
+}
 
 struct Params {
     double a, b, c, alpha, beta, gamma;
