@@ -9,6 +9,7 @@
 #include <openbabel/bond.h>
 #include <openbabel/mol.h>
 #include <openbabel/obconversion.h>
+#include <openbabel/oberror.h>
 
 #include <algorithm>
 #include <atomic>
@@ -41,6 +42,12 @@ std::mutex& openbabel_mutex() {
 // Open Babel SMILES of the structure, bonds perceived unless given.
 std::string openbabel_smiles(const Structure& s) {
     std::lock_guard<std::mutex> lock(openbabel_mutex());
+    // The library never prints: Open Babel's warnings (e.g. from PerceiveBondOrders) would go to stderr.
+    static const bool silenced = [] {
+        OpenBabel::obErrorLog.StopLogging();
+        return true;
+    }();
+    (void)silenced;
     OpenBabel::OBMol mol;
     mol.BeginModify();
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -67,6 +74,16 @@ std::string openbabel_smiles(const Structure& s) {
 std::string canonical_smiles(const std::string& smiles) {
     auto mol = parse_quietly(smiles);
     return mol ? RDKit::MolToSmiles(*mol) : "";
+}
+
+std::vector<int> smiles_elements(const std::string& smiles) {
+    auto mol = parse_quietly(smiles);
+    std::vector<int> out;
+    if (!mol) return out;
+    for (const RDKit::Atom* a : mol->atoms()) out.push_back(a->getAtomicNum());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 std::string murcko_scaffold(const std::string& smiles) {

@@ -15,6 +15,9 @@ namespace adit {
 // RDKit canonical SMILES (isomeric, no explicit H); "" if it does not parse.
 std::string canonical_smiles(const std::string& smiles);
 
+// Atomic numbers of the heavy atoms in a SMILES (sorted, unique); empty if it does not parse.
+std::vector<int> smiles_elements(const std::string& smiles);
+
 // Bemis-Murcko scaffold as DeepChem computes it for scaffold splits: RDKit's MurckoDecompose,
 // written as non-isomeric canonical SMILES. "" for acyclic molecules or unparseable input.
 std::string murcko_scaffold(const std::string& smiles);
