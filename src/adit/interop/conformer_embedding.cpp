@@ -62,8 +62,12 @@ Structure embed_smiles(const std::string& smiles, std::uint64_t seed, const Embe
     params.randomSeed = static_cast<int>(seed & 0x7fffffff);
     params.numThreads = 1;  // we parallelise over molecules
     int conf = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
-    if (conf < 0 && options.random_coords_retry) {
+    // Strained small-ring cages (bicyclo[1.1.0]butanes, QM9 has many) often fail from the
+    // eigenvector start; random starting coordinates with a few seeds rescue some of them.
+    for (int attempt = 1; conf < 0 && options.random_coords_retry && attempt <= 3; ++attempt) {
         params.useRandomCoords = true;
+        params.maxIterations = 1000;
+        params.randomSeed = static_cast<int>((seed + 7919ULL * static_cast<std::uint64_t>(attempt)) & 0x7fffffff);
         conf = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
     }
     if (conf < 0) {
