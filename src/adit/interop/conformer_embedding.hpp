@@ -20,7 +20,7 @@ struct EmbedOptions {
     int threads = 0;                 // 0 = all cores
     int mmff_max_iterations = 2000;  // MMFF94 optimiser steps (RDKit's default is 200)
     bool optimize = true;            // false: ETKDG geometry only
-    bool random_coords_retry = true; // a failed embedding is retried from random coordinates (3 seeds)
+    bool random_coords_retry = true; // a failed embedding is retried once from random coordinates
 };
 
 // What happened to one molecule.
