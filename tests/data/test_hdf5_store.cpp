@@ -34,6 +34,7 @@ adit::Structure rb2hg7_part() {
     s.lattice = adit::lattice_from_parameters({7.23903594, 7.23903594, 6.79869600, 90, 90, 119.99999941});
     s.set_fractional_positions({{0.33333333, 0.66666667, 0.84778100}, {0.179952, 0.359903, 0.337152}});
     s.properties.set("formation_energy_per_atom", -0.25);
+    s.properties.set("e/atom", 1.5);
     return s;
 }
 
@@ -85,7 +86,9 @@ TEST_CASE("prepared data round-trips through HDF5", "[hdf5_store]") {
     CHECK(back.split(adit::Split::val).empty());
 
     // two numeric columns; the text property has none; NaN where a structure lacks a value
-    REQUIRE(back.properties.size() == 2);
+    REQUIRE(back.properties.size() == 3);
+    REQUIRE(back.property("e_atom"));
+    CHECK(back.property("e_atom")->values[1] == 1.5);
     const adit::PreparedProperty* gap = back.property("gap");
     REQUIRE(gap);
     CHECK(gap->unit == "hartree");

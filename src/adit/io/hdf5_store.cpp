@@ -68,7 +68,10 @@ std::int64_t PreparedData::append(const Structure& s, const std::string& smiles_
     for (const auto& [key, value] : s.properties) {
         const double* number = std::get_if<double>(&value);
         if (!number) continue;  // text properties have no column in the layout
-        PreparedProperty& column = property_column(key);
+        // '/' would make a nested HDF5 group: store "a/b" as "a_b"
+        std::string name = key;
+        std::replace(name.begin(), name.end(), '/', '_');
+        PreparedProperty& column = property_column(name);
         column.values.resize(static_cast<std::size_t>(index), std::numeric_limits<double>::quiet_NaN());
         column.values.push_back(*number);
     }

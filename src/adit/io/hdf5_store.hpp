@@ -79,7 +79,7 @@ struct PreparedData {
     std::vector<std::int64_t>& split(Split s) { return splits[static_cast<int>(s)]; }
 
     // Appends a structure (numeric properties go to /properties, creating columns as needed;
-    // text properties are not stored). Returns its index.
+    // text properties are not stored; '/' in a name becomes '_'). Returns its index.
     std::int64_t append(const Structure& s, const std::string& smiles = "", const std::string& geometry = "");
     // Structure i rebuilt with double-precision copies of the stored float32 values; numeric
     // properties that are not NaN come back as properties, the SMILES as property "smiles".
