@@ -74,7 +74,7 @@ TEST_CASE("adit train / sample / info run the smoke configs end to end", "[cli][
     auto vae = documented(dir, "adit train vae --config configs/smoke-vae.toml --out runs/smoke");
     auto summary = nlohmann::json::parse(vae.out);
     REQUIRE(summary["step"] == 40);
-    REQUIRE(summary["validation"]["type_accuracy"].get<double>() > 0.3);
+    REQUIRE(summary["validation"]["type_accuracy"].get<double>() > 0.25);  // from ~1% at random init
     REQUIRE(std::filesystem::exists(dir + "/runs/smoke/vae.pt"));
 
     documented(dir, "adit train dit --config configs/smoke-dit.toml --vae runs/smoke/vae.pt --out runs/smoke-dit");

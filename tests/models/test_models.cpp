@@ -165,14 +165,24 @@ TEST_CASE("A tiny DiT reproduces the moments of a 2-D toy latent distribution", 
     torch::optim::AdamW opt(dit->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(0));
     const std::int64_t B = 256;
     auto mask = torch::ones({B, 1}, torch::kBool);
+    // Sampling uses EMA weights, as in the real pipeline (the raw weights carry Adam's noise).
+    std::vector<torch::Tensor> ema;
+    for (auto& p : dit->parameters()) ema.push_back(p.detach().clone());
     for (int step = 0; step < 1500; ++step) {
-        if (step == 1000)  // a lower learning rate for the last third
-            for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(5e-4);
         auto label = torch::randint(0, 2, {B}, torch::kInt64);
         auto loss = dit->loss(draw(label), label, mask);
         opt.zero_grad();
         loss.backward();
         opt.step();
+        torch::NoGradGuard g;
+        auto params = dit->parameters();
+        const double decay = std::min(0.995, (1.0 + step) / (10.0 + step));
+        for (std::size_t i = 0; i < params.size(); ++i) ema[i].mul_(decay).add_(params[i].detach(), 1 - decay);
+    }
+    {
+        torch::NoGradGuard g;
+        auto params = dit->parameters();
+        for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(ema[i]);
     }
     dit->eval();
     const std::int64_t n = 2000;

@@ -1,5 +1,7 @@
 // adit info MODEL.pt [--json]: architecture and parameter counts (attention / mlp / other) of a
 // VAE or DiT checkpoint, so that MASA's saving is visible.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
