@@ -50,6 +50,7 @@ TEST_CASE("A tiny VAE overfits real molecules and crystals", "[models][vae]") {
     config["train"]["batch_size"] = 8;
     config["train"]["lr"] = 3e-3;
     config["train"]["ema_decay"] = 0.0;  // validate the final weights
+    config["train"]["augment_rotations"] = false;  // memorise these exact frames
     auto dir = temp_dir("overfit");
     auto r = train::train_vae(config, structures, {}, dir, {});
     INFO(r.validation.dump());
@@ -82,6 +83,7 @@ TEST_CASE("Checkpoints reload to identical outputs and carry checked metadata", 
     auto z1 = loaded.model->encode(b).first, z2 = loaded2.model->encode(b).first;
     REQUIRE(torch::equal(z1, z2));
     REQUIRE_THROWS_WITH(models::load_dit(r.checkpoint), Catch::Contains("expected a dit checkpoint"));
+    REQUIRE(meta["config"]["train"]["augment_rotations"] == true);
     std::filesystem::remove_all(dir);
 }
 

@@ -23,7 +23,8 @@ using nlohmann::json;
 json to_json(const TrainOptions& o) {
     return {{"steps", o.steps},       {"batch_size", o.batch_size},   {"lr", o.lr},
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
-            {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed}};
+            {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
+            {"augment_rotations", o.augment_rotations}};
 }
 
 TrainOptions train_options_from_json(const json& j) {
@@ -37,6 +38,7 @@ TrainOptions train_options_from_json(const json& j) {
     o.checkpoint_every = j.value("checkpoint_every", o.checkpoint_every);
     o.validate_every = j.value("validate_every", o.validate_every);
     o.seed = j.value("seed", o.seed);
+    o.augment_rotations = j.value("augment_rotations", o.augment_rotations);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
     if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
@@ -116,6 +118,20 @@ std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::i
     std::vector<Structure> out;
     for (std::int64_t i = k * batch_size; i < std::min(n, (k + 1) * batch_size); ++i) out.push_back(data[std::size_t(order[std::size_t(i)])]);
     return out;
+}
+
+// Rotates every molecule of the batch by its own uniformly random rotation (about the origin,
+// where collate centred it); crystals are left as they are.
+data::Batch rotate_molecules(data::Batch b) {
+    const auto B = b.size();
+    auto q = std::get<0>(torch::linalg_qr(torch::randn({B, 3, 3})));       // random orthogonal
+    auto det = torch::linalg_det(q).view({B, 1, 1});                       // +-1
+    auto sign = torch::ones({B, 1, 3});
+    sign.select(2, 2).copy_(det.view({B, 1}));
+    auto R = q * sign;                                                     // proper rotations
+    auto molecule = (b.system == data::kMolecule).to(torch::kFloat32).view({B, 1, 1});
+    b.positions = molecule * torch::matmul(b.positions, R) + (1 - molecule) * b.positions;
+    return b;
 }
 
 struct Job {
@@ -263,7 +279,7 @@ TrainResult train_vae(const json& config_in, const std::vector<Structure>& train
     job.metadata = base_metadata("vae", config);
     job.metadata["normalization"] = models::to_json(norm);
     job.metadata["element_vocabulary"] = {{"encoding", "atomic_number"}, {"min", 1}, {"max", model_options.max_atomic_number}};
-    job.loss = [&](const data::Batch& b) { return vae->loss(b, true).total; };
+    job.loss = [&](const data::Batch& b) { return vae->loss(opt.augment_rotations ? rotate_molecules(b) : b, true).total; };
     const auto& val = validation_set.empty() ? train_set : validation_set;
     job.validate = [&]() {
         torch::NoGradGuard g;
@@ -317,8 +333,9 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
     job.metadata["vae_file"] = vae_source;
     job.metadata["latent_scale"] = scale;
     job.metadata["atom_count_histogram"] = atom_count_histogram(train_set);
-    job.loss = [&](const data::Batch& b) {
+    job.loss = [&](const data::Batch& batch) {
         torch::Tensor x1;
+        const auto b = opt.augment_rotations ? rotate_molecules(batch) : batch;
         {
             torch::NoGradGuard g;
             x1 = vae->encode(b, false).first / scale;

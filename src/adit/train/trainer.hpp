@@ -26,6 +26,7 @@ struct TrainOptions {
     std::int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at the end)
     std::int64_t validate_every = 0;    // steps between validations (0: only at the end)
     std::uint64_t seed = 0;
+    bool augment_rotations = true;  // random rotation of every molecule in every batch (as the reference)
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
