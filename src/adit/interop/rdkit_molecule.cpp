@@ -131,7 +131,8 @@ std::vector<SdfRecord> split_records(const std::string& text, const std::string&
                 r.molblock.append(line).append("\n");
                 if (line.substr(0, 6) == "M  END") in_molblock = false;
             } else if (!line.empty() && line[0] == '>') {
-                const auto open = line.find('<'), close = line.rfind('>');
+                const auto open = line.find('<');
+                const auto close = open == std::string_view::npos ? open : line.find('>', open);
                 std::string name = open != std::string_view::npos && close > open
                                        ? std::string(line.substr(open + 1, close - open - 1))
                                        : std::string(trim(line.substr(1)));
