@@ -12,6 +12,7 @@ extern "C" {
 
 #include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
+#include "adit/io/cif.hpp"
 
 namespace adit {
 
@@ -42,6 +43,7 @@ Dataset dataset_of(const Eigen::Matrix3d& rows_are_vectors, const std::vector<Ei
 Dataset dataset_of(const Structure& s, const SymmetryTolerance& tol) {
     if (!s.lattice) fail("structure '{}' has no lattice, so no space group", s.id);
     if (s.size() == 0) fail("structure '{}' has no atoms, so no space group", s.id);
+    // Atom order matters to spglib at tolerance edges: the CIF reader keeps pymatgen's order.
     return dataset_of(s.lattice->vectors(), s.fractional_positions(), s.numbers, tol, s.id);
 }
 
@@ -54,44 +56,97 @@ SpaceGroup find_space_group(const Structure& crystal, const SymmetryTolerance& t
 
 SymmetrizedCrystal symmetrize(const Structure& crystal, const SymmetryTolerance& tolerance) {
     const Dataset d = dataset_of(crystal, tolerance);
-    // The refined cell (pymatgen's get_refined_structure): spglib's standardized lattice (columns).
+    // The refined cell (pymatgen's get_refined_structure): spglib's standardized lattice.
     Eigen::Matrix3d std_rows;
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) std_rows(j, i) = d->std_lattice[i][j];
-    std::vector<Eigen::Vector3d> std_frac(d->n_std_atoms);
-    std::vector<int> std_types(d->std_types, d->std_types + d->n_std_atoms);
-    for (int k = 0; k < d->n_std_atoms; ++k) {
-        std_frac[k] = {d->std_positions[k][0], d->std_positions[k][1], d->std_positions[k][2]};
-        for (int i = 0; i < 3; ++i) std_frac[k][i] -= std::floor(std_frac[k][i]);
-    }
-    // pymatgen analyses the refined cell again (angle tolerance 5°) for its operations and orbits.
-    const Dataset refined = dataset_of(std_rows, std_frac, std_types, {tolerance.symprec, 5.0}, crystal.id);
+    const Lattice lattice(std_rows);
+    const int n = d->n_std_atoms;
+    std::vector<Eigen::Vector3d> frac(n);
+    const std::vector<int> types(d->std_types, d->std_types + n);
+    for (int k = 0; k < n; ++k) frac[k] = {d->std_positions[k][0], d->std_positions[k][1], d->std_positions[k][2]};
 
+    // The exact operators of the space group in this setting, centring translations included.
+    // (Operators found from the positions themselves, as pymatgen does, carry the noise of the
+    // input in their translations: x+49/97 for a distorted CsCl.)
+    int rotations[192][3][3];
+    double translations[192][3];
+    const int n_ops = spg_get_symmetry_from_database(rotations, translations, d->hall_number);
+    if (n_ops <= 0) fail("structure '{}': spglib has no operators for Hall number {}", crystal.id, d->hall_number);
     SymmetrizedCrystal out;
     out.id = crystal.id;
-    out.lattice = Lattice(std_rows);
+    out.lattice = lattice;
     out.space_group_number = d->spacegroup_number;
     out.space_group_symbol = d->international_symbol;
-    for (int k = 0; k < refined->n_operations; ++k) {
+    for (int g = 0; g < n_ops; ++g) {
         SymmetryOperation op;
         for (int i = 0; i < 3; ++i) {
-            for (int j = 0; j < 3; ++j) op.rotation(i, j) = refined->rotations[k][i][j];
-            op.translation[i] = refined->translations[k][i];
+            for (int j = 0; j < 3; ++j) op.rotation(i, j) = rotations[g][i][j];
+            op.translation[i] = translations[g][i];
         }
         out.operations.push_back(op);
     }
-    std::vector<int> representative(d->n_std_atoms, -1), multiplicity(d->n_std_atoms, 0);
-    auto abs_key = [&](int k) { return std::make_tuple(std::abs(std_frac[k].x()), std::abs(std_frac[k].y()), std::abs(std_frac[k].z())); };
-    for (int k = 0; k < d->n_std_atoms; ++k) {
-        const int orbit = refined->equivalent_atoms[k];
-        ++multiplicity[orbit];
-        if (representative[orbit] < 0 || abs_key(k) < abs_key(representative[orbit])) representative[orbit] = k;
+
+    // Idealize: every atom becomes the average of the pre-images of its images under all
+    // operators, which removes the distortion and any origin offset that the operators forbid.
+    // image_of[g][k] is the atom that operator g maps atom k onto.
+    std::vector<std::vector<int>> image_of(n_ops, std::vector<int>(n));
+    std::vector<Eigen::Vector3d> ideal(n, Eigen::Vector3d::Zero());
+    for (int g = 0; g < n_ops; ++g) {
+        const SymmetryOperation& op = out.operations[g];
+        const Eigen::Matrix3d r = op.rotation.cast<double>();
+        const Eigen::Matrix3d r_inv = r.inverse();
+        for (int k = 0; k < n; ++k) {
+            const Eigen::Vector3d y = r * frac[k] + op.translation;
+            int best = -1;
+            double best_distance = 0;
+            Eigen::Vector3d best_shift;
+            for (int j = 0; j < n; ++j) {
+                if (types[j] != types[k]) continue;
+                Eigen::Vector3d delta = frac[j] - y;
+                for (int c = 0; c < 3; ++c) delta[c] -= std::round(delta[c]);
+                const double distance = lattice.to_cartesian(delta).norm();
+                if (best < 0 || distance < best_distance) {
+                    best = j;
+                    best_distance = distance;
+                    best_shift = y + delta - frac[j];  // integer vector: x_j + shift is y's image
+                }
+            }
+            if (best < 0 || best_distance > 3 * tolerance.symprec)
+                fail("structure '{}': atom {} has no image under operator {} of {} within {} Å", crystal.id, k + 1,
+                     format_symmetry_operation(op), d->international_symbol, 3 * tolerance.symprec);
+            image_of[g][k] = best;
+            ideal[k] += r_inv * (frac[best] + best_shift - op.translation);
+        }
     }
-    for (int orbit = 0; orbit < d->n_std_atoms; ++orbit) {
-        if (multiplicity[orbit] == 0) continue;
-        const int k = representative[orbit];
-        out.sites.push_back({std_types[k], std_frac[k], multiplicity[orbit]});
+    for (int k = 0; k < n; ++k) {
+        ideal[k] /= n_ops;
+        for (int c = 0; c < 3; ++c) ideal[k][c] -= std::floor(ideal[k][c]);
     }
+
+    // Orbits: atoms joined by some operator. Per orbit, pymatgen's representative and order.
+    std::vector<int> orbit(n, -1);
+    std::vector<int> multiplicity;
+    for (int k = 0; k < n; ++k) {
+        if (orbit[k] >= 0) continue;
+        const int id = static_cast<int>(multiplicity.size());
+        multiplicity.push_back(0);
+        for (int g = 0; g < n_ops; ++g)
+            if (orbit[image_of[g][k]] < 0) {
+                orbit[image_of[g][k]] = id;
+                ++multiplicity[id];
+            }
+    }
+    auto abs_key = [&](int k) {
+        return std::make_tuple(std::abs(ideal[k].x()), std::abs(ideal[k].y()), std::abs(ideal[k].z()));
+    };
+    std::vector<int> representative(multiplicity.size(), -1);
+    for (int k = 0; k < n; ++k) {
+        int& r = representative[orbit[k]];
+        if (r < 0 || abs_key(k) < abs_key(r)) r = k;
+    }
+    for (std::size_t o = 0; o < multiplicity.size(); ++o)
+        out.sites.push_back({types[representative[o]], ideal[representative[o]], multiplicity[o]});
     std::sort(out.sites.begin(), out.sites.end(), [](const auto& a, const auto& b) {
         return std::make_tuple(element(a.number).electronegativity, -a.multiplicity, a.fractional.x(), a.fractional.y(),
                                a.fractional.z()) < std::make_tuple(element(b.number).electronegativity, -b.multiplicity,

@@ -11,8 +11,10 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
@@ -330,7 +332,23 @@ private:
                 }
             }
         }
-        s.set_fractional_positions(frac);
+        // pymatgen's CifParser returns get_sorted_structure(): a stable sort by Pauling
+        // electronegativity, then symbol. Same order, same spglib answer at tolerance edges
+        // (spglib's result can depend on the atom order there).
+        std::vector<std::size_t> order(frac.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+            const Element &a = element(s.numbers[i]), &b = element(s.numbers[j]);
+            return std::tie(a.electronegativity, a.symbol) < std::tie(b.electronegativity, b.symbol);
+        });
+        std::vector<int> numbers;
+        std::vector<Eigen::Vector3d> sorted_frac;
+        for (std::size_t k : order) {
+            numbers.push_back(s.numbers[k]);
+            sorted_frac.push_back(frac[k]);
+        }
+        s.numbers = std::move(numbers);
+        s.set_fractional_positions(sorted_frac);
         try {
             s.validate();
         } catch (const Error& e) {

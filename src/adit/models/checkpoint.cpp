@@ -1,0 +1,145 @@
+// Reading self-describing checkpoints (see checkpoint.hpp).
+#include "adit/models/checkpoint.hpp"
+
+#include <filesystem>
+
+#include "adit/core/error.hpp"
+
+namespace adit::models {
+
+using nlohmann::json;
+
+void write_json(torch::serialize::OutputArchive& archive, const std::string& key, const json& j) {
+    archive.write(key, c10::IValue(j.dump()));
+}
+
+json read_json(torch::serialize::InputArchive& archive, const std::string& key) {
+    c10::IValue v;
+    archive.read(key, v);
+    return json::parse(v.toStringRef());
+}
+
+void check_metadata(const json& meta, const std::string& path, const std::string& expected_kind) {
+    const int version = meta.value("format_version", -1);
+    if (version != kCheckpointFormatVersion)
+        fail("{}: checkpoint format version {} is not supported (this adit reads version {})", path, version,
+             kCheckpointFormatVersion);
+    const std::string kind = meta.value("kind", "");
+    if (kind != "vae" && kind != "dit") fail("{}: not an adit model checkpoint (kind \"{}\")", path, kind);
+    if (!expected_kind.empty() && kind != expected_kind)
+        fail("{}: expected a {} checkpoint, this one is a {}", path, expected_kind, kind);
+    if (!meta.contains("config") || !meta["config"].contains("model"))
+        fail("{}: checkpoint metadata has no model config", path);
+}
+
+namespace {
+
+torch::serialize::InputArchive open_archive(const std::string& path) {
+    if (!std::filesystem::exists(path)) fail("{}: no such file", path);
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path);
+    } catch (const c10::Error& e) {
+        fail("{}: not a readable checkpoint ({})", path, e.what_without_backtrace());
+    }
+    return archive;
+}
+
+json metadata_of(torch::serialize::InputArchive& archive, const std::string& path, const std::string& kind) {
+    json meta;
+    try {
+        meta = read_json(archive, "metadata");
+    } catch (const std::exception& e) {
+        fail("{}: checkpoint has no readable metadata ({})", path, e.what());
+    }
+    check_metadata(meta, path, kind);
+    return meta;
+}
+
+VAE build_vae(torch::serialize::InputArchive& archive, const json& meta, bool ema) {
+    VAE vae(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization")));
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    vae->load(model);
+    if (ema) load_ema_into(archive, *vae);
+    vae->eval();
+    return vae;
+}
+
+}  // namespace
+
+void load_ema_into(torch::serialize::InputArchive& archive, torch::nn::Module& module) {
+    torch::serialize::InputArchive ema;
+    if (!archive.try_read("ema", ema)) return;
+    torch::NoGradGuard no_grad;
+    for (auto& p : module.named_parameters()) {
+        torch::Tensor t;
+        if (ema.try_read(p.key(), t)) p.value().copy_(t);
+    }
+}
+
+json read_checkpoint_metadata(const std::string& path, const std::string& expected_kind) {
+    auto archive = open_archive(path);
+    return metadata_of(archive, path, expected_kind);
+}
+
+LoadedVAE load_vae(const std::string& path, bool ema) {
+    auto archive = open_archive(path);
+    auto meta = metadata_of(archive, path, "vae");
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    LoadedVAE r{VAE(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization"))), meta};
+    r.model->load(model);
+    if (ema) load_ema_into(archive, *r.model);
+    r.model->eval();
+    return r;
+}
+
+LoadedDiT load_dit(const std::string& path, bool ema) {
+    auto archive = open_archive(path);
+    auto meta = metadata_of(archive, path, "dit");
+    LoadedDiT r;
+    r.metadata = meta;
+    r.model = DiT(dit_options_from_json(meta["config"]["model"]));
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    r.model->load(model);
+    if (ema) load_ema_into(archive, *r.model);
+    r.model->eval();
+    torch::serialize::InputArchive vae_archive;
+    if (!archive.try_read("vae", vae_archive)) fail("{}: DiT checkpoint has no embedded VAE", path);
+    auto vae_meta = metadata_of(vae_archive, path + " (embedded VAE)", "vae");
+    r.vae = build_vae(vae_archive, vae_meta, /*ema=*/false);  // stored with its EMA weights applied
+    r.metadata["vae_metadata"] = vae_meta;
+    return r;
+}
+
+namespace {
+json counts_json(const torch::nn::Module& m) {
+    auto c = nn::count_parameters(m);
+    return {{"attention", c.attention}, {"mlp", c.mlp}, {"other", c.other}, {"total", c.total()}};
+}
+}  // namespace
+
+json describe_checkpoint(const std::string& path) {
+    auto meta = read_checkpoint_metadata(path);
+    json out;
+    out["file"] = path;
+    out["kind"] = meta["kind"];
+    out["format_version"] = meta["format_version"];
+    out["step"] = meta.value("step", 0);
+    out["model"] = meta["config"]["model"];
+    if (meta["kind"] == "vae") {
+        auto m = load_vae(path, false);
+        out["parameters"] = counts_json(*m.model);
+        out["normalization"] = meta["normalization"];
+    } else {
+        auto m = load_dit(path, false);
+        out["parameters"] = counts_json(*m.model);
+        out["vae"] = {{"model", m.metadata["vae_metadata"]["config"]["model"]}, {"parameters", counts_json(*m.vae)}};
+        if (meta.contains("atom_count_histogram")) out["atom_count_histogram"] = meta["atom_count_histogram"];
+    }
+    return out;
+}
+
+}  // namespace adit::models

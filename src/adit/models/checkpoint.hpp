@@ -1,0 +1,49 @@
+// Self-describing model files. A checkpoint is one torch archive holding:
+//   "metadata"  JSON text: format_version, kind ("vae" | "dit"), the full config, the element
+//               vocabulary, normalisation constants, training step, atom-count histograms (dit);
+//   "model"     the raw parameters and buffers;  "ema"  the EMA shadow parameters (by name);
+//   "optimizer", "rng"  training state for --resume;  "vae"  (dit only) the embedded VAE
+//               (its metadata and EMA weights) so that one file samples.
+// Metadata is checked at load: a wrong format version or kind is an adit::Error naming the file.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "adit/models/dit.hpp"
+#include "adit/models/vae.hpp"
+
+namespace adit::models {
+
+constexpr int kCheckpointFormatVersion = 1;
+
+// Metadata of any checkpoint, validated (format version; kind if `expected_kind` is non-empty).
+nlohmann::json read_checkpoint_metadata(const std::string& path, const std::string& expected_kind = "");
+
+// Archive helpers shared by the trainer and the loaders.
+void write_json(torch::serialize::OutputArchive& archive, const std::string& key, const nlohmann::json& j);
+nlohmann::json read_json(torch::serialize::InputArchive& archive, const std::string& key);
+void check_metadata(const nlohmann::json& meta, const std::string& path, const std::string& expected_kind);
+// Copies the EMA shadow tensors stored under "ema" (if any) into the module's parameters.
+void load_ema_into(torch::serialize::InputArchive& archive, torch::nn::Module& module);
+
+struct LoadedVAE {
+    VAE model{nullptr};
+    nlohmann::json metadata;
+};
+struct LoadedDiT {
+    DiT model{nullptr};
+    VAE vae{nullptr};
+    nlohmann::json metadata;
+};
+
+// Builds the model from the stored config and loads its weights; `ema` picks the EMA weights
+// (what sampling should use) when the file has them. Models are returned in eval mode on CPU.
+LoadedVAE load_vae(const std::string& path, bool ema = true);
+LoadedDiT load_dit(const std::string& path, bool ema = true);
+// Either kind, for `adit info`: returns the kind and parameter counts of every network.
+nlohmann::json describe_checkpoint(const std::string& path);
+
+}  // namespace adit::models

@@ -1,0 +1,106 @@
+// Standard and MASA attention banks (see attention.hpp).
+#include "adit/nn/attention.hpp"
+
+#include <cmath>
+
+#include "adit/core/error.hpp"
+
+namespace adit::nn {
+
+void validate(const AttentionOptions& o) {
+    if (o.kind != "standard" && o.kind != "masa") fail("attention must be \"standard\" or \"masa\", not \"{}\"", o.kind);
+    if (o.d_model <= 0 || o.num_heads <= 0 || o.d_model % o.num_heads != 0)
+        fail("d_model ({}) must be a positive multiple of the number of heads ({})", o.d_model, o.num_heads);
+    if (o.num_layers <= 0) fail("a transformer needs at least one layer, not {}", o.num_layers);
+    if (o.kind == "masa" && (o.masa_atoms < 1 || o.masa_atoms > o.num_layers))
+        fail("masa_atoms must be between 1 and the number of layers ({}), not {}", o.num_layers, o.masa_atoms);
+}
+
+ProjectionBankImpl::ProjectionBankImpl(std::int64_t num_layers, std::int64_t dim, const std::string& kind,
+                                       std::int64_t num_atoms)
+    : shared_(kind == "masa") {
+    // Xavier-uniform matrices, as the DiT reference initialises its attention projections.
+    const double bound = std::sqrt(6.0 / double(dim + dim));
+    if (!shared_) {
+        weight = register_parameter("weight", torch::empty({num_layers, dim, dim}).uniform_(-bound, bound));
+    } else {
+        atoms = register_parameter("atoms", torch::empty({num_atoms, dim, dim}).uniform_(-bound, bound));
+        // A random orthogonal L x S table, rescaled so each layer's matrix starts at the scale of
+        // one atom (rows of an orthonormal-column L x S table have norm ~ sqrt(S/L)).
+        auto q = std::get<0>(torch::linalg_qr(torch::randn({num_layers, num_atoms})));
+        coefficients = register_parameter(
+            "coefficients", (q * std::sqrt(double(num_layers) / double(num_atoms))).contiguous());
+    }
+    bias = register_parameter("bias", torch::zeros({num_layers, dim}));
+}
+
+torch::Tensor ProjectionBankImpl::weights() const {
+    if (!shared_) return weight;
+    // [L, S] x [S, d*d] -> [L, d, d]
+    const auto S = atoms.size(0), d_out = atoms.size(1), d_in = atoms.size(2);
+    return coefficients.matmul(atoms.reshape({S, d_out * d_in})).reshape({-1, d_out, d_in});
+}
+
+AttentionStackImpl::AttentionStackImpl(const AttentionOptions& options) : options_(options) {
+    validate(options);
+    const auto L = options.num_layers, d = options.d_model;
+    q = register_module("q", ProjectionBank(L, d, options.kind, options.masa_atoms));
+    k = register_module("k", ProjectionBank(L, d, options.kind, options.masa_atoms));
+    v = register_module("v", ProjectionBank(L, d, options.kind, options.masa_atoms));
+    o = register_module("o", ProjectionBank(L, d, options.kind, options.masa_atoms));
+}
+
+AttentionStackImpl::Weights AttentionStackImpl::materialize() const {
+    return {q->weights(), k->weights(), v->weights(), o->weights()};
+}
+
+torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                           const torch::Tensor& key_mask) {
+#if TORCH_VERSION_MAJOR >= 2
+    torch::Tensor attn_mask;
+    if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
+    return at::scaled_dot_product_attention(q, k, v, attn_mask);
+#else
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1)));  // [B, H, N, N]
+    if (key_mask.defined())
+        scores = scores.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
+                                    -std::numeric_limits<float>::infinity());
+    return torch::matmul(torch::softmax(scores, -1), v);  // [B, H, N, dh]
+#endif
+}
+
+torch::Tensor AttentionStackImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w,
+                                          std::int64_t l) const {
+    const auto B = x.size(0), N = x.size(1), H = options_.num_heads, dh = options_.d_model / H;
+    auto project = [&](const torch::Tensor& W, const ProjectionBank& bank) {
+        return torch::nn::functional::linear(x, W[l], bank->bias[l]).view({B, N, H, dh}).transpose(1, 2);
+    };
+    auto out = scaled_dot_product_attention(project(w.q, q), project(w.k, k), project(w.v, v), mask);  // [B, H, N, dh]
+    out = out.transpose(1, 2).reshape({B, N, H * dh});
+    return torch::nn::functional::linear(out, w.o[l], o->bias[l]);
+}
+
+void masa_from_standard(const AttentionStackImpl& standard, AttentionStackImpl& target) {
+    if (standard.options().kind != "standard" || target.options().kind != "masa")
+        fail("MASA initialisation needs a standard source and a masa target");
+    if (standard.options().d_model != target.options().d_model ||
+        standard.options().num_layers != target.options().num_layers)
+        fail("MASA initialisation: source and target stacks differ in width or depth");
+    torch::NoGradGuard no_grad;
+    const ProjectionBank src[4] = {standard.q, standard.k, standard.v, standard.o};
+    const ProjectionBank dst[4] = {target.q, target.k, target.v, target.o};
+    for (int p = 0; p < 4; ++p) {
+        const auto W = src[p]->weight;  // [L, d, d]
+        const auto L = W.size(0), S = dst[p]->atoms.size(0);
+        auto flat = W.reshape({L, -1}).to(torch::kFloat64);  // [L, d^2]
+        auto [U, Sigma, Vh] = torch::linalg_svd(flat, /*full_matrices=*/false);
+        // W ~ (U_S diag(Sigma_S)) Vh_S: coefficients [L, S], atoms [S, d^2].
+        auto coeff = U.slice(1, 0, S) * Sigma.slice(0, 0, S);
+        auto atoms = Vh.slice(0, 0, S);
+        dst[p]->coefficients.copy_(coeff);
+        dst[p]->atoms.copy_(atoms.reshape(dst[p]->atoms.sizes()));
+        dst[p]->bias.copy_(src[p]->bias);
+    }
+}
+
+}  // namespace adit::nn

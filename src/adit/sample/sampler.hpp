@@ -1,0 +1,40 @@
+// Sampling from a trained latent DiT: Euler or Heun integration of the flow-matching ODE
+// from t = t_start to 1 with classifier-free guidance on the system label, the atom count of
+// each sample drawn from the training histogram of its system, then VAE decoding. All samples
+// of a batch are integrated together on the model's device.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adit/core/log.hpp"
+#include "adit/core/structure.hpp"
+#include "adit/models/checkpoint.hpp"
+
+namespace adit::sample {
+
+struct SamplerOptions {
+    std::int64_t steps = 100;
+    double cfg_scale = 2.0;         // 1 = conditional only; 0 = unconditional
+    std::string method = "euler";   // "euler" | "heun"
+    double t_start = 0.01;
+    std::int64_t batch_size = 256;
+    std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
+};
+
+// Integrates latents for `label` [B] with real atoms `mask` [B, N]; returns normalised x1 [B, N, C].
+torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
+                             const SamplerOptions& options);
+
+// n atom counts drawn from a histogram (count of structures with k atoms at index k), with the
+// global torch generator. Throws if the histogram is empty.
+std::vector<std::int64_t> draw_atom_counts(const std::vector<double>& histogram, std::int64_t n);
+
+// system: "molecule" | "crystal". Each structure carries properties "system" and "sampling_steps".
+std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
+                                         const SamplerOptions& options, const ProgressCallback& progress = {});
+
+}  // namespace adit::sample

@@ -1,0 +1,386 @@
+// The training loop shared by the VAE and the DiT (see trainer.hpp).
+#include "adit/train/trainer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+
+#include "adit/core/error.hpp"
+#include "adit/data/batch.hpp"
+#include "adit/io/text_file.hpp"
+#include "adit/models/checkpoint.hpp"
+
+namespace adit::train {
+
+using nlohmann::json;
+
+json to_json(const TrainOptions& o) {
+    return {{"steps", o.steps},       {"batch_size", o.batch_size},   {"lr", o.lr},
+            {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
+            {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
+            {"augment_rotations", o.augment_rotations}};
+}
+
+TrainOptions train_options_from_json(const json& j) {
+    TrainOptions o;
+    o.steps = j.value("steps", o.steps);
+    o.batch_size = j.value("batch_size", o.batch_size);
+    o.lr = j.value("lr", o.lr);
+    o.weight_decay = j.value("weight_decay", o.weight_decay);
+    o.ema_decay = j.value("ema_decay", o.ema_decay);
+    o.grad_clip = j.value("grad_clip", o.grad_clip);
+    o.checkpoint_every = j.value("checkpoint_every", o.checkpoint_every);
+    o.validate_every = j.value("validate_every", o.validate_every);
+    o.seed = j.value("seed", o.seed);
+    o.augment_rotations = j.value("augment_rotations", o.augment_rotations);
+    if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
+    if (!(o.lr > 0)) fail("train.lr must be positive");
+    if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
+    return o;
+}
+
+json atom_count_histogram(const std::vector<Structure>& structures) {
+    std::vector<std::int64_t> mol, cry;
+    for (const auto& s : structures) {
+        auto& h = s.is_periodic() ? cry : mol;
+        if (h.size() <= s.size()) h.resize(s.size() + 1, 0);
+        ++h[s.size()];
+    }
+    return {{"molecule", mol}, {"crystal", cry}};
+}
+
+namespace {
+
+// Exponential moving average of parameters, by name; the decay warms up as (1+n)/(10+n).
+class EMA {
+public:
+    EMA(torch::nn::Module& module, double decay) : module_(module), decay_(decay) {
+        torch::NoGradGuard g;
+        for (auto& p : module.named_parameters()) shadow_[p.key()] = p.value().detach().clone();
+    }
+    void update(std::int64_t step) {
+        torch::NoGradGuard g;
+        const double d = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
+        for (auto& p : module_.named_parameters()) shadow_[p.key()].mul_(d).add_(p.value().detach(), 1 - d);
+    }
+    void save(torch::serialize::OutputArchive& a) const {
+        for (const auto& [k, v] : shadow_) a.write(k, v);
+    }
+    void load(torch::serialize::InputArchive& a) {
+        for (auto& [k, v] : shadow_) a.read(k, v);
+    }
+    // Runs `f` with the EMA weights swapped into the module.
+    void with_weights(const std::function<void()>& f) {
+        std::map<std::string, torch::Tensor> saved;
+        torch::NoGradGuard g;
+        for (auto& p : module_.named_parameters()) {
+            saved[p.key()] = p.value().detach().clone();
+            p.value().copy_(shadow_[p.key()]);
+        }
+        f();
+        for (auto& p : module_.named_parameters()) p.value().copy_(saved[p.key()]);
+    }
+
+private:
+    torch::nn::Module& module_;
+    double decay_;
+    std::map<std::string, torch::Tensor> shadow_;
+};
+
+torch::Tensor rng_state() {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return gen.get_state();
+}
+void set_rng_state(const torch::Tensor& state) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+}
+
+// The structures of batch `step`: epoch e visits a permutation drawn from (seed, e) only, so
+// a resumed run sees exactly the batches an uninterrupted one would.
+std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::int64_t batch_size, std::uint64_t seed,
+                                      std::int64_t step) {
+    const auto n = std::int64_t(data.size());
+    const auto per_epoch = (n + batch_size - 1) / batch_size;
+    const auto epoch = step / per_epoch, k = step % per_epoch;
+    std::vector<std::int64_t> order(std::size_t(n), 0);
+    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
+    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+    std::vector<Structure> out;
+    for (std::int64_t i = k * batch_size; i < std::min(n, (k + 1) * batch_size); ++i) out.push_back(data[std::size_t(order[std::size_t(i)])]);
+    return out;
+}
+
+// Rotates every molecule of the batch by its own uniformly random rotation (about the origin,
+// where collate centred it); crystals are left as they are.
+data::Batch rotate_molecules(data::Batch b) {
+    const auto B = b.size();
+    auto q = std::get<0>(torch::linalg_qr(torch::randn({B, 3, 3})));       // random orthogonal
+    auto det = torch::linalg_det(q).view({B, 1, 1});                       // +-1
+    auto sign = torch::ones({B, 1, 3});
+    sign.select(2, 2).copy_(det.view({B, 1}));
+    auto R = q * sign;                                                     // proper rotations
+    auto molecule = (b.system == data::kMolecule).to(torch::kFloat32).view({B, 1, 1});
+    b.positions = molecule * torch::matmul(b.positions, R) + (1 - molecule) * b.positions;
+    return b;
+}
+
+struct Job {
+    std::string kind;                                            // "vae" | "dit"
+    torch::nn::Module* model = nullptr;
+    std::function<torch::Tensor(const data::Batch&)> loss;      // scalar
+    std::function<json()> validate;                              // may be empty
+    std::function<void(torch::serialize::OutputArchive&)> extra; // e.g. the embedded VAE
+    json metadata;                                               // without "step"
+};
+
+TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions& opt, const std::string& out_dir,
+                const RunOptions& run_options) {
+    if (data.empty()) fail("no training structures");
+    std::filesystem::create_directories(out_dir);
+    const std::string path = (std::filesystem::path(out_dir) / (job.kind + ".pt")).string();
+    auto& model = *job.model;
+    std::vector<torch::Tensor> params;
+    for (auto& p : model.parameters())
+        if (p.requires_grad()) params.push_back(p);
+    torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+    EMA ema(model, opt.ema_decay);
+    std::int64_t step = 0;
+    TrainResult result;
+
+    if (run_options.resume) {
+        if (!std::filesystem::exists(path)) fail("--resume: {} does not exist", path);
+        torch::serialize::InputArchive a;
+        a.load_from(path);
+        auto meta = models::read_json(a, "metadata");
+        models::check_metadata(meta, path, job.kind);
+        if (meta["config"]["model"] != job.metadata["config"]["model"])
+            fail("--resume: {} was trained with a different model config", path);
+        torch::serialize::InputArchive m, e, o;
+        a.read("model", m);
+        model.load(m);
+        a.read("ema", e);
+        ema.load(e);
+        a.read("optimizer", o);
+        optimizer.load(o);
+        torch::Tensor state;
+        a.read("rng", state);
+        set_rng_state(state);
+        step = meta.at("step").get<std::int64_t>();
+        result.validation = meta.value("validation", json());
+        log_info("resuming {} from step {}", path, step);
+    }
+
+    auto save = [&]() {
+        json meta = job.metadata;
+        meta["step"] = step;
+        if (!result.validation.is_null()) meta["validation"] = result.validation;
+        torch::serialize::OutputArchive a, m, e, o;
+        models::write_json(a, "metadata", meta);
+        model.save(m);
+        a.write("model", m);
+        ema.save(e);
+        a.write("ema", e);
+        optimizer.save(o);
+        a.write("optimizer", o);
+        a.write("rng", rng_state());
+        if (job.extra) job.extra(a);
+        AtomicPath out(path);
+        a.save_to(out.tmp_path());
+        out.commit();
+        result.checkpoint = path;
+    };
+    auto validate = [&]() {
+        if (!job.validate) return;
+        model.eval();
+        ema.with_weights([&] { result.validation = job.validate(); });
+        model.train();
+        log_info("step {}: validation {}", step, result.validation.dump());
+    };
+
+    model.train();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::int64_t done_here = 0;
+    while (step < opt.steps) {
+        if (run_options.stop_after > 0 && step >= run_options.stop_after) break;
+        if (run_options.stop && run_options.stop->load()) {
+            log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
+            break;
+        }
+        auto batch = data::collate(batch_for_step(data, opt.batch_size, opt.seed, step));
+        auto loss = job.loss(batch);
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+            fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
+                 result.checkpoint.empty() ? "none written yet" : result.checkpoint);
+        optimizer.zero_grad();
+        loss.backward();
+        if (opt.grad_clip > 0) {
+            const double norm = torch::nn::utils::clip_grad_norm_(params, opt.grad_clip);
+            if (!std::isfinite(norm)) fail("non-finite gradient norm at step {}", step + 1);
+        }
+        optimizer.step();
+        ema.update(step);
+        ++step;
+        ++done_here;
+        result.losses.push_back(value);
+        if (run_options.progress) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            run_options.progress(std::size_t(step), std::size_t(opt.steps),
+                                 fmt::format("loss {:.4f} lr {:.1e} {:.1f} step/s", value, opt.lr, double(done_here) / secs));
+        }
+        if (opt.validate_every > 0 && step % opt.validate_every == 0) validate();
+        if (opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) save();
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.seconds_per_step = done_here ? secs / double(done_here) : 0.0;
+    if (step >= opt.steps && (opt.validate_every == 0 || step % opt.validate_every != 0)) validate();
+    save();
+    result.step = step;
+    return result;
+}
+
+json base_metadata(const std::string& kind, const json& config) {
+    return {{"format_version", models::kCheckpointFormatVersion},
+            {"kind", kind},
+            {"adit_version", ADIT_VERSION},
+            {"config", config}};
+}
+
+}  // namespace
+
+TrainResult train_vae(const json& config_in, const std::vector<Structure>& train_set,
+                      const std::vector<Structure>& validation_set, const std::string& out_dir, const RunOptions& run_options) {
+    json config = config_in;
+    const auto opt = train_options_from_json(config.value("train", json::object()));
+    const auto model_options = models::vae_options_from_json(config.value("model", json::object()));
+    config["model"] = models::to_json(model_options);  // the full, resolved config is what gets stored
+    config["train"] = to_json(opt);
+    for (const auto& s : train_set)
+        for (int z : s.numbers)
+            if (z < 1 || z > model_options.max_atomic_number)
+                fail("{}: atomic number {} is outside the model's vocabulary 1..{}", s.id, z, model_options.max_atomic_number);
+    const auto norm = models::compute_normalization(data::collate(train_set));
+    torch::manual_seed(opt.seed);
+    models::VAE vae(model_options, norm);
+
+    Job job;
+    job.kind = "vae";
+    job.model = vae.get();
+    job.metadata = base_metadata("vae", config);
+    job.metadata["normalization"] = models::to_json(norm);
+    job.metadata["element_vocabulary"] = {{"encoding", "atomic_number"}, {"min", 1}, {"max", model_options.max_atomic_number}};
+    job.loss = [&](const data::Batch& b) { return vae->loss(opt.augment_rotations ? rotate_molecules(b) : b, true).total; };
+    const auto& val = validation_set.empty() ? train_set : validation_set;
+    job.validate = [&]() {
+        torch::NoGradGuard g;
+        auto r = vae->loss(data::collate(val), false);
+        return json{{"structures", val.size()},         {"loss", r.total.item<double>()},
+                    {"type_accuracy", r.type_accuracy}, {"cartesian_rmsd_angstrom", r.cartesian_rmsd},
+                    {"fractional_rmse", r.fractional_rmse}, {"lattice_length_mae_angstrom", r.length_mae},
+                    {"lattice_angle_mae_degrees", r.angle_mae}};
+    };
+    return run(job, train_set, opt, out_dir, run_options);
+}
+
+namespace {
+
+// The DiT loop over a frozen VAE. `init` (optional) overwrites the freshly built DiT's weights;
+// `latent_scale` <= 0 means: measure it on the training set.
+TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std::string& vae_source,
+                         const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run_options,
+                         const std::function<void(models::DiTImpl&)>& init, double scale) {
+    for (auto& p : vae->parameters()) p.set_requires_grad(false);
+    vae->eval();
+    const auto opt = train_options_from_json(config.value("train", json::object()));
+    auto model_json = config.value("model", json::object());
+    model_json["latent_dim"] = vae->options().latent_dim;  // the DiT works in the VAE's latent space
+    const auto model_options = models::dit_options_from_json(model_json);
+    config["model"] = models::to_json(model_options);
+    config["train"] = to_json(opt);
+
+    if (scale <= 0) {
+        // Latent scale: RMS of the VAE means over all real atoms of the training set.
+        torch::NoGradGuard g;
+        double sum2 = 0, count = 0;
+        for (std::size_t i = 0; i < train_set.size(); i += 256) {
+            std::vector<Structure> chunk(train_set.begin() + long(i), train_set.begin() + long(std::min(train_set.size(), i + 256)));
+            auto b = data::collate(chunk);
+            auto mu = vae->encode(b, false).first;
+            auto maskf = b.mask.to(torch::kFloat32).unsqueeze(-1);
+            sum2 += (mu.pow(2) * maskf).sum().item<double>();
+            count += maskf.sum().item<double>() * double(mu.size(-1));
+        }
+        scale = (count > 0 && sum2 > 0) ? std::sqrt(sum2 / count) : 1.0;
+    }
+    torch::manual_seed(opt.seed);
+    models::DiT dit(model_options, scale);
+    if (init) init(*dit);
+
+    Job job;
+    job.kind = "dit";
+    job.model = dit.get();
+    job.metadata = base_metadata("dit", config);
+    job.metadata["vae_file"] = vae_source;
+    job.metadata["latent_scale"] = scale;
+    job.metadata["atom_count_histogram"] = atom_count_histogram(train_set);
+    job.loss = [&](const data::Batch& batch) {
+        torch::Tensor x1;
+        const auto b = opt.augment_rotations ? rotate_molecules(batch) : batch;
+        {
+            torch::NoGradGuard g;
+            x1 = vae->encode(b, false).first / scale;
+        }
+        return dit->loss(x1, b.system, b.mask);
+    };
+    job.extra = [&](torch::serialize::OutputArchive& a) {
+        torch::serialize::OutputArchive v, m;
+        vae_meta.erase("validation");
+        models::write_json(v, "metadata", vae_meta);
+        vae->save(m);  // the weights sampling uses (EMA)
+        v.write("model", m);
+        a.write("vae", v);
+    };
+    return run(job, train_set, opt, out_dir, run_options);
+}
+
+}  // namespace
+
+TrainResult train_dit(const json& config, const std::string& vae_path, const std::vector<Structure>& train_set,
+                      const std::string& out_dir, const RunOptions& run_options) {
+    auto loaded = models::load_vae(vae_path, /*ema=*/true);
+    return train_dit_on(config, loaded.model, loaded.metadata, vae_path, train_set, out_dir, run_options, {}, 0.0);
+}
+
+TrainResult compress_dit(const json& config_in, const std::string& model_path, const std::vector<Structure>& train_set,
+                         const std::string& out_dir, const RunOptions& run_options) {
+    auto source = models::load_dit(model_path, /*ema=*/true);
+    const auto& src = source.model->options();
+    if (src.attention != "standard") fail("{}: already uses {} attention; compress needs a standard model", model_path, src.attention);
+    json config = config_in;
+    json model = source.metadata["config"]["model"];
+    model["attention"] = "masa";
+    model["masa_atoms"] = config.value("model", json::object()).value("masa_atoms", std::max<std::int64_t>(1, src.num_layers / 3));
+    config["model"] = model;
+    config["compressed_from"] = {{"file", model_path}, {"step", source.metadata.value("step", 0)}};
+    auto init = [&](models::DiTImpl& dit) {
+        torch::NoGradGuard g;
+        auto from = source.model->named_parameters();
+        for (auto& p : dit.named_parameters())
+            if (auto* t = from.find(p.key()); t && t->sizes() == p.value().sizes()) p.value().copy_(*t);
+        nn::masa_from_standard(*source.model->blocks->attention, *dit.blocks->attention);
+    };
+    return train_dit_on(config, source.vae, source.metadata["vae_metadata"], model_path + " (embedded VAE)", train_set,
+                        out_dir, run_options, init, source.model->latent_scale());
+}
+
+}  // namespace adit::train

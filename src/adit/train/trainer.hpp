@@ -1,0 +1,69 @@
+// Training the VAE and the DiT: AdamW, an EMA of the weights, periodic validation, atomic
+// self-describing checkpoints, exact resumption (parameters, optimiser moments, EMA, torch RNG
+// state; the data order is a pure function of (seed, step)), and a NaN/Inf guard.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "adit/core/log.hpp"
+#include "adit/core/structure.hpp"
+
+namespace adit::train {
+
+struct TrainOptions {
+    std::int64_t steps = 1000;
+    std::int64_t batch_size = 32;
+    double lr = 1e-4;
+    double weight_decay = 0.0;
+    double ema_decay = 0.999;
+    double grad_clip = 1.0;         // max global gradient norm (0 = off)
+    std::int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at the end)
+    std::int64_t validate_every = 0;    // steps between validations (0: only at the end)
+    std::uint64_t seed = 0;
+    bool augment_rotations = true;  // random rotation of every molecule in every batch (as the reference)
+};
+nlohmann::json to_json(const TrainOptions& o);
+TrainOptions train_options_from_json(const nlohmann::json& j);
+
+struct RunOptions {
+    bool resume = false;           // continue from <out>/<kind>.pt
+    std::int64_t stop_after = 0;   // stop (with a checkpoint) once this many steps are done (0: run all)
+    const std::atomic<bool>* stop = nullptr;  // set asynchronously (Ctrl-C): checkpoint and stop
+    ProgressCallback progress;     // (step, steps, "loss ... lr ... ") every step
+};
+
+struct TrainResult {
+    std::vector<double> losses;    // training loss of every step run in this call
+    std::int64_t step = 0;         // steps done in total
+    std::string checkpoint;        // path written
+    nlohmann::json validation;     // last validation metrics
+    double seconds_per_step = 0;   // wall time per step in this call
+};
+
+// config: {"model": {...VAEOptions...}, "train": {...TrainOptions...}, ...anything else is kept
+// verbatim in the checkpoint}. Writes <out_dir>/vae.pt.
+TrainResult train_vae(const nlohmann::json& config, const std::vector<Structure>& train_set,
+                      const std::vector<Structure>& validation_set, const std::string& out_dir, const RunOptions& run);
+
+// config: {"model": {...DiTOptions...}, "train": {...}}; the VAE (EMA weights) is frozen and
+// embedded in the result. Writes <out_dir>/dit.pt.
+TrainResult train_dit(const nlohmann::json& config, const std::string& vae_path, const std::vector<Structure>& train_set,
+                      const std::string& out_dir, const RunOptions& run);
+
+// adit compress: a trained standard-attention DiT (dit.pt) becomes a MASA one with
+// config["model"]["masa_atoms"] shared matrices per projection type (default L/3), initialised
+// by SVD across layers (nn::masa_from_standard; everything else copied), then fine-tuned with
+// config["train"] on `train_set`. Writes <out_dir>/dit.pt (embedding the same VAE).
+TrainResult compress_dit(const nlohmann::json& config, const std::string& model_path,
+                         const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run);
+
+// Atom-count histogram per system ({"molecule": [count of size 0, 1, ...], "crystal": [...]}).
+nlohmann::json atom_count_histogram(const std::vector<Structure>& structures);
+
+}  // namespace adit::train

@@ -1,0 +1,70 @@
+// Shared by `adit train` and `adit compress`: TOML configs (converted to the JSON the library
+// takes), the [data] file lists, and the stderr progress bar.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "adit/core/error.hpp"
+#include "adit/core/log.hpp"
+#include "adit/core/structure.hpp"
+#include "adit/interop/structure_files.hpp"
+
+namespace adit::cli {
+
+inline nlohmann::json read_config(const std::string& path) {
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        fail("{}:{}: {}", path, e.source().begin.line, e.description());
+    }
+    std::ostringstream out;
+    out << toml::json_formatter{table};
+    return nlohmann::json::parse(out.str());
+}
+
+inline std::vector<Structure> read_data(const nlohmann::json& config, const std::string& key, const std::string& config_path) {
+    std::vector<Structure> all;
+    if (!config.contains("data") || !config["data"].contains(key)) return all;
+    auto entry = config["data"][key];
+    std::vector<std::string> files;
+    if (entry.is_string()) files.push_back(entry.get<std::string>());
+    else files = entry.get<std::vector<std::string>>();
+    const auto base = std::filesystem::path(config_path).parent_path();
+    for (const auto& f : files) {
+        auto p = std::filesystem::path(f).is_absolute() ? std::filesystem::path(f) : base / f;
+        auto part = read_structures(p.string());
+        log_info("read {} structures from {}", part.size(), p.string());
+        all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+    return all;
+}
+
+// A one-line progress bar on stderr (redrawn in place on a terminal, every 10% otherwise).
+inline ProgressCallback progress_bar(const std::string& label, bool quiet) {
+    auto start = std::chrono::steady_clock::now();
+    const bool tty = isatty(fileno(stderr));
+    return [=](std::size_t done, std::size_t total, std::string_view status) {
+        if (quiet) return;
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double eta = done ? secs / double(done) * double(total - std::min(done, total)) : 0;
+        const auto line = fmt::format("[{}] step {}/{} {} ETA {:.0f}s", label, done, total, status, eta);
+        if (tty) {
+            std::cerr << "\r" << line << "\033[K" << (done >= total ? "\n" : "") << std::flush;
+        } else if (total < 10 || done % std::max<std::size_t>(1, total / 10) == 0 || done == total) {
+            std::cerr << line << "\n";
+        }
+    };
+}
+
+}  // namespace adit::cli
