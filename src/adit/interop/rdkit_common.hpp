@@ -1,0 +1,18 @@
+// Internal to interop/*.cpp (includes RDKit): shared helpers of the conformer code.
+#pragma once
+
+#include <GraphMol/RWMol.h>
+
+#include <memory>
+#include <string>
+
+namespace adit::interop::detail {
+
+// SMILES -> sanitised RDKit molecule with explicit hydrogens (AddHs), or throws adit::Error.
+// RDKit's own parse messages are silenced; the caller reports the failure.
+std::unique_ptr<RDKit::RWMol> molecule_from_smiles(const std::string& smiles);
+
+// MDL bond order code of an RDKit bond: 1, 2, 3, 4 = aromatic, 0 anything else.
+int bond_code(const RDKit::Bond& bond);
+
+}  // namespace adit::interop::detail
