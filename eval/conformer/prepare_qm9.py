@@ -7,6 +7,9 @@ DFT geometry from covalent radii, and map the SMILES atoms onto the DFT atoms wi
 match (elements + connectivity; bond orders ignored). Molecules whose DFT connectivity is not
 the SMILES graph (QM9 has a few that rearranged during optimisation) are skipped and counted.
 
+By default the SMILES written carry the stereo tags of the DFT geometry (Molecule3D's SMILES do;
+QM9's GDB SMILES do not, and ETKDG cannot embed some strained polycycles with random stereo).
+
 Writes OUT.sdf (title gdb_<index>, data item `smiles`, DFT coordinates in Å) and OUT.smi
 (`SMILES gdb_<index>` per line, the input of `adit conformer --smiles-file`).
 
@@ -66,6 +69,39 @@ def dft_graph(symbols, pos, tolerance=1.25):
     return g
 
 
+def with_stereo_from_3d(mol_h):
+    """Stereo tags from the DFT geometry, as Molecule3D's SMILES carry them: returns the molecule
+    re-parsed from an isomeric SMILES (atoms in that SMILES's order, H added) with the DFT
+    coordinates carried over, and that SMILES; (None, None) if the round trip disagrees."""
+    mol_h = Chem.Mol(mol_h)
+    Chem.AssignStereochemistryFrom3D(mol_h)
+    heavy = Chem.RemoveHs(mol_h)  # heavy atoms keep their indices (H were appended after them)
+    smi = Chem.MolToSmiles(heavy, canonical=False, isomericSmiles=True)
+    order = [int(x) for x in heavy.GetProp("_smilesAtomOutputOrder").strip("[],").split(",") if x != ""]
+    new = Chem.MolFromSmiles(smi)
+    if new is None or new.GetNumAtoms() != heavy.GetNumAtoms():
+        return None, None
+    new = Chem.AddHs(new)
+    old_pos = mol_h.GetConformer().GetPositions()
+    conf = Chem.Conformer(new.GetNumAtoms())
+    for k, old in enumerate(order):
+        if new.GetAtomWithIdx(k).GetAtomicNum() != mol_h.GetAtomWithIdx(old).GetAtomicNum():
+            return None, None
+        conf.SetAtomPosition(k, old_pos[old].tolist())
+        hs_new = sorted(n.GetIdx() for n in new.GetAtomWithIdx(k).GetNeighbors() if n.GetAtomicNum() == 1)
+        hs_old = sorted(n.GetIdx() for n in mol_h.GetAtomWithIdx(old).GetNeighbors() if n.GetAtomicNum() == 1)
+        if len(hs_new) != len(hs_old):
+            return None, None
+        for hn, ho in zip(hs_new, hs_old):
+            conf.SetAtomPosition(hn, old_pos[ho].tolist())
+    new.AddConformer(conf, assignId=True)
+    check = Chem.Mol(new)
+    Chem.AssignStereochemistryFrom3D(check)
+    if Chem.MolToSmiles(Chem.RemoveHs(check)) != Chem.MolToSmiles(Chem.MolFromSmiles(smi)):
+        return None, None
+    return new, smi
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("extxyz")
@@ -74,6 +110,9 @@ def main():
     ap.add_argument("--count", type=int, required=True, help="molecules to write")
     ap.add_argument("--skip", type=int, default=0, help="skip this many selected molecules first")
     ap.add_argument("--seed", type=int, default=0, help="random selection order (-1: file order)")
+    ap.add_argument("--no-stereo", dest="stereo", action="store_false",
+                    help="keep QM9's SMILES as they are (no stereo); default: isomeric SMILES with the stereo "
+                         "of the DFT geometry, as in Molecule3D")
     a = ap.parse_args()
 
     with gzip.open(a.smiles_csv, "rt") as f:
@@ -102,14 +141,19 @@ def main():
             if not match:
                 mismatched += 1
                 continue
-            if skipped > 0:
-                skipped -= 1
-                continue
             conf = Chem.Conformer(mol.GetNumAtoms())
             for i, j in enumerate(match):
                 conf.SetAtomPosition(i, pos[j].tolist())
             mol.RemoveAllConformers()
             mol.AddConformer(conf, assignId=True)
+            if a.stereo:
+                mol, s = with_stereo_from_3d(mol)
+                if mol is None:
+                    mismatched += 1
+                    continue
+            if skipped > 0:
+                skipped -= 1
+                continue
             mol.SetProp("_Name", f"gdb_{gdb}")
             mol.SetProp("smiles", s)
             writer.write(mol)

@@ -9,6 +9,7 @@
 
 #include "adit/core/error.hpp"
 #include "adit/core/text.hpp"
+#include "adit/interop/rdkit_common.hpp"
 #include "adit/io/text_file.hpp"
 
 namespace adit::interop {
@@ -72,6 +73,7 @@ std::vector<Record> split_records(const std::string& text) {
 }  // namespace
 
 std::vector<Structure> read_molecule_sdf(const std::string& path) {
+    detail::silence_rdkit_logs();
     const std::string text = read_text_file(path);
     std::vector<Structure> out;
     std::size_t index = 0;
@@ -79,7 +81,6 @@ std::vector<Structure> read_molecule_sdf(const std::string& path) {
         ++index;
         std::unique_ptr<RDKit::RWMol> mol;
         try {
-            RDLog::LogStateSetter quiet;
             mol.reset(RDKit::MolBlockToMol(rec.molblock, /*sanitize=*/false, /*removeHs=*/false, /*strict=*/true));
         } catch (const std::exception& e) {
             fail_parse(path, rec.first_line, "SDF record {}: {}", index, e.what());

@@ -6,6 +6,7 @@
 #include <RDGeneral/RDLog.h>
 
 #include <deque>
+#include <mutex>
 
 #include "adit/core/error.hpp"
 #include "adit/core/text.hpp"
@@ -16,10 +17,15 @@ namespace adit::interop {
 
 namespace detail {
 
+void silence_rdkit_logs() {
+    static std::once_flag once;
+    std::call_once(once, [] { boost::logging::disable_logs("rdApp.*"); });
+}
+
 std::unique_ptr<RDKit::RWMol> molecule_from_smiles(const std::string& smiles) {
+    silence_rdkit_logs();  // RDKit would print its own parse errors to stderr
     std::unique_ptr<RDKit::RWMol> mol;
     try {
-        RDLog::LogStateSetter quiet;  // RDKit would print its own parse errors to stderr
         mol.reset(RDKit::SmilesToMol(smiles));
     } catch (const std::exception& e) {
         fail("cannot parse SMILES '{}': {}", smiles, e.what());
