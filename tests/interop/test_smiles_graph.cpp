@@ -150,3 +150,18 @@ TEST_CASE("QM9 DFT fixture reads with every atom in SMILES order", "[molecule_sd
     }
     CHECK_THROWS_AS(read_molecule_sdf(kData + "does_not_exist.sdf"), adit::Error);
 }
+
+TEST_CASE("handedness of predicted coordinates follows the SMILES stereocentres", "[etkdg]") {
+    const std::string smiles = "C[C@@H](N)[C@H](O)C(=O)O";  // two specified centres
+    const auto s = etkdg_conformer(smiles);
+    auto same = s.positions;
+    CHECK_FALSE(match_stereo_handedness(smiles, same));
+    CHECK(same == s.positions);
+    auto mirrored = s.positions;
+    for (auto& p : mirrored) p.x() = -p.x();  // the enantiomer
+    CHECK(match_stereo_handedness(smiles, mirrored));
+    CHECK_FALSE(match_stereo_handedness(smiles, mirrored));  // now a proper rotation of the original
+    auto achiral = etkdg_conformer("CCO").positions;
+    CHECK_FALSE(match_stereo_handedness("CCO", achiral));
+    CHECK_THROWS_AS(match_stereo_handedness(smiles, achiral), adit::Error);
+}

@@ -101,6 +101,8 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
             for (std::size_t k = 0; k < batch.size(); ++k) {
                 Structure s = interop::graph_structure(*batch[k]);
                 s.positions = coords[k];
+                // the distance-trained model does not know left from right: take the SMILES's
+                interop::match_stereo_handedness(batch[k]->smiles, s.positions);
                 results[index[k]] = std::move(s);
             }
             batch.clear();

@@ -71,4 +71,30 @@ std::vector<Eigen::Vector3d> mmff_optimize(const std::string& smiles, const std:
     return out;
 }
 
+bool match_stereo_handedness(const std::string& smiles, std::vector<Eigen::Vector3d>& positions) {
+    auto wanted = detail::molecule_from_smiles(smiles);
+    if (positions.size() != wanted->getNumAtoms())
+        fail("match_stereo_handedness: {} positions for {} atoms of '{}'", positions.size(), wanted->getNumAtoms(),
+             smiles);
+    RDKit::MolOps::assignStereochemistry(*wanted, true, true);
+    RDKit::RWMol perceived(*wanted);
+    auto* conf = new RDKit::Conformer(perceived.getNumAtoms());
+    for (std::size_t i = 0; i < positions.size(); ++i)
+        conf->setAtomPos(static_cast<unsigned>(i), RDGeom::Point3D(positions[i].x(), positions[i].y(), positions[i].z()));
+    conf->set3D(true);
+    perceived.addConformer(conf, true);
+    RDKit::MolOps::assignStereochemistryFrom3D(perceived);
+    int agree = 0, disagree = 0;
+    for (const RDKit::Atom* a : wanted->atoms()) {
+        if (a->getChiralTag() == RDKit::Atom::CHI_UNSPECIFIED) continue;  // only centres the SMILES specifies
+        std::string want, got;
+        if (!a->getPropIfPresent(RDKit::common_properties::_CIPCode, want)) continue;
+        if (!perceived.getAtomWithIdx(a->getIdx())->getPropIfPresent(RDKit::common_properties::_CIPCode, got)) continue;
+        (want == got ? agree : disagree) += 1;
+    }
+    if (disagree <= agree) return false;
+    for (auto& p : positions) p.z() = -p.z();
+    return true;
+}
+
 }  // namespace adit::interop

@@ -29,4 +29,10 @@ Structure etkdg_conformer(const std::string& smiles, const EtkdgOptions& options
 std::vector<Eigen::Vector3d> mmff_optimize(const std::string& smiles, const std::vector<Eigen::Vector3d>& positions,
                                            int iterations = 2000);
 
+// Puts predicted coordinates into the handedness the SMILES asks for: a geometry predicted from
+// distances alone is as likely to be the mirror image. Compares the CIP labels (R/S) of the
+// SMILES's specified stereocentres with those perceived from `positions` and reflects the
+// molecule (z -> -z) when more disagree than agree. Returns true if it reflected.
+bool match_stereo_handedness(const std::string& smiles, std::vector<Eigen::Vector3d>& positions);
+
 }  // namespace adit::interop
