@@ -126,3 +126,35 @@ TEST_CASE("adit eval geometry: a reference against itself, and mismatched files"
     CHECK(mismatch.status == 1);
     CHECK_THAT(mismatch.out, Catch::Contains("adit eval geometry: error:"));
 }
+
+TEST_CASE("adit train conformer, then adit conformer --model on the trained file", "[cli][conformer]") {
+    const std::string train =
+        "train conformer --config tests/data/conformer/tiny.toml --data tests/data/conformer/qm9_dft5.sdf "
+        "--out /tmp/adit_test_train_conformer";
+    REQUIRE(readme_has("adit " + train));
+    const Run t = adit(train + " --threads 1");
+    INFO(t.out);
+    REQUIRE(t.status == 0);
+    const auto summary = nlohmann::json::parse(t.out.substr(t.out.find('{')));
+    CHECK(summary.at("train_molecules") == 4);
+    CHECK(summary.at("valid_molecules") == 1);
+    CHECK(summary.at("epochs") == 3);
+
+    const std::string predict =
+        "conformer --smiles-file tests/data/conformer/qm9_dft5.smi --model /tmp/adit_test_train_conformer/model.pt "
+        "--out /tmp/adit_test_model.sdf";
+    REQUIRE(readme_has("adit " + predict));
+    const Run p = adit(predict + " --threads 1");
+    INFO(p.out);
+    REQUIRE(p.status == 0);
+    CHECK_THAT(p.out, Catch::Contains("5 records written") && Catch::Contains("(model)"));
+    // records pair with the DFT references: same molecules, same atoms, same order
+    const Run e = adit("eval geometry /tmp/adit_test_model.sdf tests/data/conformer/qm9_dft5.sdf");
+    CHECK(e.status == 0);
+    CHECK_THAT(e.out, Catch::Contains("n       5"));
+    const Run bad = adit("conformer --smiles CCO --model tests/data/conformer/qm9_dft5.sdf --out /tmp/adit_test_model.sdf");
+    CHECK(bad.status == 1);
+    CHECK_THAT(bad.out, Catch::Contains("not a LibTorch archive"));
+    std::remove("/tmp/adit_test_model.sdf");
+    std::remove("/tmp/adit_test_train_conformer/model.pt");
+}
