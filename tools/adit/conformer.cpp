@@ -1,10 +1,175 @@
-// adit conformer: placeholder until its issue fills it in.
+// adit conformer: SMILES in, 3D geometry (explicit hydrogens) out as SDF, one record per input
+// line in input order. Methods: the learned graph transformer (--model) or RDKit ETKDGv3
+// (optionally MMFF94-cleaned), the Molecule3D baseline, so both run on the same molecules.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "adit/core/error.hpp"
+#include "adit/core/log.hpp"
+#include "adit/interop/etkdg.hpp"
+#include "adit/interop/molecule_sdf.hpp"
+#include "adit/interop/smiles_graph.hpp"
+#include "adit/io/text_file.hpp"
+#include "adit/models/conformer_predict.hpp"
 #include "command.hpp"
 
 namespace adit::cli {
 
-Command register_conformer(CLI::App& parent, const GlobalOptions&) {
-    return register_placeholder(parent, "conformer", "Predict 3D geometries from SMILES");
+namespace {
+
+struct ConformerArgs {
+    std::string smiles, smiles_file, out, model, method, name;
+    bool mmff = false;
+    int batch_size = 256;
+};
+
+struct Input {
+    std::size_t line = 0;  // 0 for --smiles
+    std::string smiles, name;
+};
+
+// Runs `work(i)` for i in [0, n) on `threads` threads.
+template <typename F>
+void parallel_for(std::size_t n, int threads, F work) {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i; (i = next++) < n;) work(i);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+}
+
+int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string method = a.method.empty() ? (a.model.empty() ? "etkdg" : "model") : a.method;
+    if (method == "model" && a.model.empty()) fail("--method model needs --model MODEL.pt");
+    if (method == "etkdg" && !a.model.empty()) log_warn("--model is ignored with --method etkdg");
+
+    std::vector<Input> inputs;
+    if (!a.smiles.empty()) {
+        inputs.push_back({0, a.smiles, a.name});
+    } else {
+        for (auto& l : interop::read_smiles_lines(a.smiles_file)) inputs.push_back({l.line, l.smiles, l.name});
+    }
+    const std::string source = a.smiles.empty() ? a.smiles_file : std::string("--smiles");
+    const int threads = g.threads > 0 ? g.threads : std::max(1u, std::thread::hardware_concurrency());
+
+    // Parse every input first: a SMILES RDKit rejects is reported with its line and skipped.
+    std::vector<std::optional<interop::MolecularGraph>> graphs(inputs.size());
+    std::vector<std::string> errors(inputs.size());
+    parallel_for(inputs.size(), threads, [&](std::size_t i) {
+        try {
+            graphs[i] = interop::smiles_graph(inputs[i].smiles);
+        } catch (const Error& e) {
+            errors[i] = e.what();
+        }
+    });
+    std::size_t unparsable = 0, failed = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (!graphs[i]) {
+            ++unparsable;
+            log_warn("{}: {}", inputs[i].line ? fmt::format("{}:{}", source, inputs[i].line) : source, errors[i]);
+        }
+
+    std::vector<std::optional<Structure>> results(inputs.size());
+    if (method == "etkdg") {
+        interop::EtkdgOptions opt;
+        opt.seed = g.seed;
+        opt.mmff = a.mmff;
+        parallel_for(inputs.size(), threads, [&](std::size_t i) {
+            if (!graphs[i]) return;
+            try {
+                results[i] = interop::etkdg_conformer(inputs[i].smiles, opt);
+            } catch (const Error& e) {
+                errors[i] = e.what();
+            }
+        });
+    } else {
+        models::ConformerPredictor predictor(a.model, g.device, threads);
+        std::vector<const interop::MolecularGraph*> batch;
+        std::vector<std::size_t> index;
+        auto flush = [&] {
+            if (batch.empty()) return;
+            const auto coords = predictor.predict(batch);
+            for (std::size_t k = 0; k < batch.size(); ++k) {
+                Structure s = interop::graph_structure(*batch[k]);
+                s.positions = coords[k];
+                // the distance-trained model does not know left from right: take the SMILES's
+                interop::match_stereo_handedness(batch[k]->smiles, s.positions);
+                results[index[k]] = std::move(s);
+            }
+            batch.clear();
+            index.clear();
+        };
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+            if (graphs[i]) {
+                batch.push_back(&*graphs[i]);
+                index.push_back(i);
+                if (static_cast<int>(batch.size()) >= a.batch_size) flush();
+            }
+        flush();
+        if (a.mmff)
+            parallel_for(inputs.size(), threads, [&](std::size_t i) {
+                if (!results[i]) return;
+                try {
+                    results[i]->positions = interop::mmff_optimize(inputs[i].smiles, results[i]->positions);
+                } catch (const Error& e) {
+                    log_warn("{}: MMFF clean-up skipped: {}", inputs[i].smiles, e.what());
+                }
+            });
+    }
+
+    AtomicOutput out(a.out);
+    std::size_t written = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (!graphs[i]) continue;
+        if (!results[i]) {
+            ++failed;
+            log_warn("{}: {}", inputs[i].line ? fmt::format("{}:{}", source, inputs[i].line) : source, errors[i]);
+            continue;
+        }
+        results[i]->id = inputs[i].name;
+        out.stream() << interop::molecule_sdf_record(*results[i]);
+        ++written;
+    }
+    out.commit();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format("{} records written to {} ({}{}), {} unparsable SMILES skipped, {} failed, {:.2f} s\n",
+                             written, a.out, method, a.mmff ? "+mmff" : "", unparsable, failed, seconds);
+    return written > 0 || inputs.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+Command register_conformer(CLI::App& parent, const GlobalOptions& global) {
+    auto args = std::make_shared<ConformerArgs>();
+    CLI::App* sub = parent.add_subcommand("conformer", "Predict 3D geometries (explicit H) from SMILES, as SDF");
+    auto* smiles = sub->add_option("--smiles", args->smiles, "one SMILES");
+    auto* file = sub->add_option("--smiles-file", args->smiles_file,
+                                 "SMILES file: one SMILES a line, optional name after a space (the SDF title)")
+                     ->check(CLI::ExistingFile);
+    smiles->excludes(file);
+    sub->add_option("--name", args->name, "title of the record with --smiles");
+    sub->add_option("-o,--out", args->out, "output SDF (.sdf or .sdf.gz)")->required();
+    sub->add_option("--model", args->model, "trained conformer model (.pt from `adit train conformer`)");
+    sub->add_option("--method", args->method, "model | etkdg (default: model when --model is given, else etkdg)")
+        ->check(CLI::IsMember({"model", "etkdg"}));
+    sub->add_flag("--mmff", args->mmff, "MMFF94 clean-up of the geometry");
+    sub->add_option("--batch-size", args->batch_size, "molecules per model batch")->check(CLI::PositiveNumber);
+    return {sub, [args, &global] {
+                return guarded("conformer", [&] {
+                    if (args->smiles.empty() && args->smiles_file.empty())
+                        fail("give --smiles SMILES or --smiles-file FILE");
+                    return run_conformer(*args, global);
+                });
+            }};
 }
 
 }  // namespace adit::cli

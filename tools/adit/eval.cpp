@@ -17,6 +17,7 @@
 #include "adit/metrics/crystal_evaluation.hpp"
 #include "adit/metrics/molecule_evaluation.hpp"
 #include "command.hpp"
+#include "eval_geometry.hpp"
 #include "eval_inputs.hpp"
 
 namespace adit::cli {
@@ -243,10 +244,11 @@ Command register_eval(CLI::App& parent, const GlobalOptions& global) {
     cry->add_option("--ltol", args->ltol, "matcher length tolerance (default 0.3, as ADiT)");
     cry->add_option("--angle-tol", args->angle_tol, "matcher angle tolerance, degrees (default 10, as ADiT)");
     cry->add_flag("--no-symmetry", args->no_symmetry, "skip the spglib space groups");
-    return {sub, [sub, mol, args, &global] {
+    Command geometry = add_eval_geometry(*sub, global);  // Molecule3D metrics, eval_geometry.cpp
+    return {sub, [mol, geometry, args, &global] {
+                if (geometry.app->parsed()) return geometry.run();
                 return guarded("eval", [&] {
                     if (mol->parsed()) return run_molecules(*args, global);
-                    (void)sub;
                     return run_crystals(*args, global);
                 });
             }};

@@ -21,6 +21,7 @@
 #include "adit/interop/structure_files.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
+#include "eval_geometry.hpp"
 #include "train_config.hpp"
 
 namespace adit::cli {
@@ -33,7 +34,7 @@ void on_sigint(int) { g_stop = true; }
 }  // namespace
 
 Command register_train(CLI::App& parent, const GlobalOptions& global) {
-    auto* app = parent.add_subcommand("train", "Train a VAE or DiT");
+    auto* app = parent.add_subcommand("train", "Train a VAE, DiT or conformer model");
     app->require_subcommand(1);
     struct Args {
         std::string config, out, vae;
@@ -51,9 +52,12 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
     }
     dit->add_option("--vae", args->vae, "trained VAE checkpoint")->required()->check(CLI::ExistingFile);
 
+    Command conformer = add_train_conformer(*app, global);  // train_conformer.cpp
+
     Command c;
     c.app = app;
-    c.run = [args, vae, &global]() {
+    c.run = [args, vae, conformer, &global]() {
+        if (conformer.app->parsed()) return conformer.run();
         return guarded("train", [&]() {
             if (global.device != "cpu") fail("device \"{}\": this build trains on the CPU only", global.device);
             if (global.threads > 0) torch::set_num_threads(global.threads);

@@ -1,0 +1,100 @@
+#include "adit/interop/etkdg.hpp"
+
+#include <GraphMol/Conformer.h>
+#include <GraphMol/DistGeomHelpers/Embedder.h>
+#include <GraphMol/ForceFieldHelpers/MMFF/MMFF.h>
+#include <GraphMol/MolOps.h>
+
+#include "adit/core/error.hpp"
+#include "adit/interop/rdkit_common.hpp"
+
+namespace adit::interop {
+
+namespace {
+
+void optimize_mmff(RDKit::RWMol& mol, const std::string& smiles, int iterations) {
+    const auto [status, energy] = RDKit::MMFF::MMFFOptimizeMolecule(mol, iterations);
+    (void)energy;
+    if (status < 0) fail("MMFF94 has no parameters for '{}'", smiles);
+}
+
+}  // namespace
+
+Structure etkdg_conformer(const std::string& smiles, const EtkdgOptions& options) {
+    auto mol = detail::molecule_from_smiles(smiles);
+    RDKit::DGeomHelpers::EmbedParameters params = RDKit::DGeomHelpers::ETKDGv3;
+    params.randomSeed = static_cast<int>(options.seed & 0x7fffffff);
+    int conf_id = -1;
+    for (int attempt = 0; attempt < std::max(1, options.max_attempts) && conf_id < 0; ++attempt) {
+        // ETKDG can fail on strained or large systems: retry from random coordinates.
+        if (attempt > 0) {
+            params.useRandomCoords = true;
+            params.randomSeed = static_cast<int>((options.seed + 7919u * attempt) & 0x7fffffff);
+        }
+        conf_id = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
+    }
+    if (conf_id < 0) fail("ETKDG could not embed '{}'", smiles);
+    if (options.mmff) optimize_mmff(*mol, smiles, options.mmff_iterations);
+
+    RDKit::MolOps::Kekulize(*mol, true);  // SDF bond orders 1-3
+    Structure s;
+    const RDKit::Conformer& conf = mol->getConformer(conf_id);
+    for (const RDKit::Atom* a : mol->atoms()) {
+        s.numbers.push_back(a->getAtomicNum());
+        s.charges.push_back(a->getFormalCharge());
+        const RDGeom::Point3D& p = conf.getAtomPos(a->getIdx());
+        s.positions.emplace_back(p.x, p.y, p.z);
+    }
+    for (const RDKit::Bond* b : mol->bonds())
+        s.bonds.push_back({static_cast<int>(b->getBeginAtomIdx()), static_cast<int>(b->getEndAtomIdx()),
+                           detail::bond_code(*b)});
+    s.properties.set("smiles", smiles);
+    return s;
+}
+
+std::vector<Eigen::Vector3d> mmff_optimize(const std::string& smiles, const std::vector<Eigen::Vector3d>& positions,
+                                           int iterations) {
+    auto mol = detail::molecule_from_smiles(smiles);
+    if (positions.size() != mol->getNumAtoms())
+        fail("mmff_optimize: {} positions for {} atoms of '{}'", positions.size(), mol->getNumAtoms(), smiles);
+    auto* conf = new RDKit::Conformer(mol->getNumAtoms());
+    for (std::size_t i = 0; i < positions.size(); ++i)
+        conf->setAtomPos(static_cast<unsigned>(i), RDGeom::Point3D(positions[i].x(), positions[i].y(), positions[i].z()));
+    conf->set3D(true);
+    mol->addConformer(conf, true);
+    optimize_mmff(*mol, smiles, iterations);
+    std::vector<Eigen::Vector3d> out;
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        const RDGeom::Point3D& p = mol->getConformer().getAtomPos(static_cast<unsigned>(i));
+        out.emplace_back(p.x, p.y, p.z);
+    }
+    return out;
+}
+
+bool match_stereo_handedness(const std::string& smiles, std::vector<Eigen::Vector3d>& positions) {
+    auto wanted = detail::molecule_from_smiles(smiles);
+    if (positions.size() != wanted->getNumAtoms())
+        fail("match_stereo_handedness: {} positions for {} atoms of '{}'", positions.size(), wanted->getNumAtoms(),
+             smiles);
+    RDKit::MolOps::assignStereochemistry(*wanted, true, true);
+    RDKit::RWMol perceived(*wanted);
+    auto* conf = new RDKit::Conformer(perceived.getNumAtoms());
+    for (std::size_t i = 0; i < positions.size(); ++i)
+        conf->setAtomPos(static_cast<unsigned>(i), RDGeom::Point3D(positions[i].x(), positions[i].y(), positions[i].z()));
+    conf->set3D(true);
+    perceived.addConformer(conf, true);
+    RDKit::MolOps::assignStereochemistryFrom3D(perceived);
+    int agree = 0, disagree = 0;
+    for (const RDKit::Atom* a : wanted->atoms()) {
+        if (a->getChiralTag() == RDKit::Atom::CHI_UNSPECIFIED) continue;  // only centres the SMILES specifies
+        std::string want, got;
+        if (!a->getPropIfPresent(RDKit::common_properties::_CIPCode, want)) continue;
+        if (!perceived.getAtomWithIdx(a->getIdx())->getPropIfPresent(RDKit::common_properties::_CIPCode, got)) continue;
+        (want == got ? agree : disagree) += 1;
+    }
+    if (disagree <= agree) return false;
+    for (auto& p : positions) p.z() = -p.z();
+    return true;
+}
+
+}  // namespace adit::interop

@@ -1,0 +1,22 @@
+// Internal to interop/*.cpp (includes RDKit): shared helpers of the conformer code.
+#pragma once
+
+#include <GraphMol/RWMol.h>
+
+#include <memory>
+#include <string>
+
+namespace adit::interop::detail {
+
+// SMILES -> sanitised RDKit molecule with explicit hydrogens (AddHs), or throws adit::Error.
+// RDKit's own parse messages are silenced; the caller reports the failure.
+std::unique_ptr<RDKit::RWMol> molecule_from_smiles(const std::string& smiles);
+
+// Turns RDKit's own logging off, once per process: adit reports parse failures itself and the
+// library never prints. (RDLog::LogStateSetter is not safe across threads, this is.)
+void silence_rdkit_logs();
+
+// MDL bond order code of an RDKit bond: 1, 2, 3, 4 = aromatic, 0 anything else.
+int bond_code(const RDKit::Bond& bond);
+
+}  // namespace adit::interop::detail
