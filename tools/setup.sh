@@ -11,7 +11,7 @@ PACKAGES=(
   librdkit-dev libboost-dev
   libopenbabel-dev openbabel
   libsymspg-dev
-  libhdf5-dev
+  libhdf5-dev libssl-dev
   catch2 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libfmt-dev libspdlog-dev libeigen3-dev
 )

@@ -57,8 +57,9 @@ def prototypes():
         "graphite C": fs("P6_3/mmc", h(2.464, 6.711), ["C", "C"], [[0, 0, 0.25], [1 / 3, 2 / 3, 0.25]]),
         "NiAs": fs("P6_3/mmc", h(3.619, 5.034), ["Ni", "As"], [[0, 0, 0], [1 / 3, 2 / 3, 0.25]]),
         "corundum Al2O3": fs("R-3c", h(4.759, 12.991), ["Al", "O"], [[0, 0, 0.35216], [0.30624, 0, 0.25]]),
+        # pymatgen's Fd-3m table is origin choice 1: Mg 8a (0,0,0), Al 16d (5/8,5/8,5/8), O 32e.
         "spinel MgAl2O4": fs("Fd-3m", Lattice.cubic(8.083), ["Mg", "Al", "O"],
-                             [[0.125, 0.125, 0.125], [0.5, 0.5, 0.5], [0.2624, 0.2624, 0.2624]]),
+                             [[0, 0, 0], [0.625, 0.625, 0.625], [0.3874, 0.3874, 0.3874]]),
         "alpha-quartz SiO2": fs("P3_221", h(4.913, 5.405), ["Si", "O"],
                                 [[0.4697, 0, 0], [0.4135, 0.2669, 0.1191]]),
         "tetragonal BaTiO3": fs("P4mm", Lattice.tetragonal(3.994, 4.034), ["Ba", "Ti", "O", "O"],
@@ -132,35 +133,34 @@ def roundtrip(adit, named, tmp, results):
 
 
 def roundtrip_one(adit, i, name, s, tmp, fails):
-    if True:  # noqa: SIM108 - keeps the steps below in one block
-        src = os.path.join(tmp, f"rt_{i}.cif")
-        CifWriter(s).write_file(src)
-        ref = Structure.from_file(src)
-        out = os.path.join(tmp, f"rt_{i}_out.cif")
-        run([adit, "-q", "convert", src, out])
-        if not TIGHT.fit(ref, Structure.from_file(out)):
-            fails["cif->cif"].append(name)
-        xyz = os.path.join(tmp, f"rt_{i}.xyz")
-        back = os.path.join(tmp, f"rt_{i}_back.cif")
-        run([adit, "-q", "convert", src, xyz])  # .xyz: a crystal is still written extended
-        header = open(xyz).read().splitlines()[1]
-        if not (header.startswith('Lattice="') and "Properties=species:S:1:pos:R:3" in header
-                and header.endswith('pbc="T T T"')):
-            fails["cif->extxyz->cif"].append(name + " (header)")
-        run([adit, "-q", "convert", xyz, back])
-        if not TIGHT.fit(ref, Structure.from_file(back)):
-            fails["cif->extxyz->cif"].append(name)
-        sym = os.path.join(tmp, f"rt_{i}_sym.cif")
-        run([adit, "-q", "convert", src, sym, "--symmetrize"])
-        got = Structure.from_file(sym)
-        if not DEFAULT.fit(ref, got):
-            fails["symmetrize (default matcher)"].append(name)
-        # Exact prototypes only: for a distorted input we idealize the positions (pymatgen's
-        # refined structure keeps the distortion), so they differ by up to the distortion.
-        if "perturbed" not in name and not TIGHT.fit(SpacegroupAnalyzer(ref, symprec=0.1).get_refined_structure(), got):
-            fails["symmetrize (tight matcher)"].append(name)
-        if SpacegroupAnalyzer(got, 0.1).get_space_group_number() != SpacegroupAnalyzer(ref, 0.1).get_space_group_number():
-            fails["symmetrize space group"].append(name)
+    src = os.path.join(tmp, f"rt_{i}.cif")
+    CifWriter(s).write_file(src)
+    ref = Structure.from_file(src)
+    out = os.path.join(tmp, f"rt_{i}_out.cif")
+    run([adit, "-q", "convert", src, out])
+    if not TIGHT.fit(ref, Structure.from_file(out)):
+        fails["cif->cif"].append(name)
+    xyz = os.path.join(tmp, f"rt_{i}.xyz")
+    back = os.path.join(tmp, f"rt_{i}_back.cif")
+    run([adit, "-q", "convert", src, xyz])  # .xyz: a crystal is still written extended
+    header = open(xyz).read().splitlines()[1]
+    if not (header.startswith('Lattice="') and "Properties=species:S:1:pos:R:3" in header
+            and header.endswith('pbc="T T T"')):
+        fails["cif->extxyz->cif"].append(name + " (header)")
+    run([adit, "-q", "convert", xyz, back])
+    if not TIGHT.fit(ref, Structure.from_file(back)):
+        fails["cif->extxyz->cif"].append(name)
+    sym = os.path.join(tmp, f"rt_{i}_sym.cif")
+    run([adit, "-q", "convert", src, sym, "--symmetrize"])
+    got = Structure.from_file(sym)
+    if not DEFAULT.fit(ref, got):
+        fails["symmetrize (default matcher)"].append(name)
+    # Exact prototypes only: for a distorted input we idealize the positions (pymatgen's
+    # refined structure keeps the distortion), so they differ by up to the distortion.
+    if "perturbed" not in name and not TIGHT.fit(SpacegroupAnalyzer(ref, symprec=0.1).get_refined_structure(), got):
+        fails["symmetrize (tight matcher)"].append(name)
+    if SpacegroupAnalyzer(got, 0.1).get_space_group_number() != SpacegroupAnalyzer(ref, 0.1).get_space_group_number():
+        fails["symmetrize space group"].append(name)
 
 
 def sdf_roundtrip(adit, tmp, results):

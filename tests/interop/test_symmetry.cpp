@@ -7,6 +7,7 @@
 #include "adit/core/error.hpp"
 #include "adit/interop/structure_files.hpp"
 #include "adit/interop/symmetry.hpp"
+#include "adit/io/cif.hpp"
 
 using namespace adit;
 
@@ -68,4 +69,27 @@ TEST_CASE("a molecule has no space group", "[symmetry]") {
     water.numbers = {8, 1, 1};
     water.positions = {{0, 0, 0}, {0.76, 0.59, 0}, {-0.76, 0.59, 0}};
     CHECK_THROWS_AS(find_space_group(water), Error);
+}
+
+TEST_CASE("a CIF naming only its space group is expanded from spglib's tables", "[symmetry][cif]") {
+    auto cif = [](const std::string& symbol, const std::string& site) {
+        return "data_x\n_symmetry_space_group_name_H-M '" + symbol +
+               "'\n_cell_length_a 5.431\n_cell_length_b 5.431\n_cell_length_c 5.431\n_cell_angle_alpha 90\n"
+               "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+               "_atom_site_fract_y\n_atom_site_fract_z\n" + site + "\n";
+    };
+    const CifSource source{"mem.cif", 1, {}, space_group_operations};
+    const auto nacl = read_cif(cif("F m -3 m", "Na1 0 0 0\nCl1 0.5 0.5 0.5"), source);
+    CHECK(nacl[0].size() == 8);
+    CHECK(find_space_group(nacl[0]).number == 225);
+    // Fd-3m has two origin choices: 8a is (1/8, 1/8, 1/8) in choice 2 and (0, 0, 0) in choice 1.
+    const auto si2 = read_cif(cif("F d -3 m :2", "Si1 0.125 0.125 0.125"), source);
+    CHECK(si2[0].size() == 8);
+    const auto si1 = read_cif(cif("F d -3 m S", "Si1 0 0 0"), source);  // ICSD's S = choice 1
+    CHECK(si1[0].size() == 8);
+    CHECK(find_space_group(si1[0]).number == 227);
+    CHECK_THROWS_WITH(read_cif(cif("F d -3 m", "Si1 0 0 0"), source), Catch::Contains("setting cannot be told"));
+    CHECK(space_group_operations("P 63/m m c", 0).size() == 24);
+    CHECK(space_group_operations("", 194).size() == 24);
+    CHECK(space_group_operations("Q 7", 0).empty());
 }

@@ -28,7 +28,7 @@ std::vector<Structure> read_cif_directory(const std::string& dir) {
     std::sort(files.begin(), files.end());
     std::vector<Structure> out;
     for (const std::string& file : files) {
-        std::vector<Structure> blocks = read_cif(read_text_file(file), file);
+        std::vector<Structure> blocks = read_cif(read_text_file(file), CifSource{file, 1, {}, space_group_operations});
         for (Structure& s : blocks) out.push_back(std::move(s));
     }
     return out;
@@ -46,7 +46,7 @@ std::vector<Structure> read_structures(const std::string& path, const ReadOption
     switch (format) {
         case FileFormat::xyz:
         case FileFormat::extxyz: return read_xyz(text, path);
-        case FileFormat::cif: return read_cif(text, path);
+        case FileFormat::cif: return read_cif(text, CifSource{path, 1, {}, space_group_operations});
         case FileFormat::cdvae_csv: return read_cdvae_csv(text, path);
         case FileFormat::sdf: return read_sdf(text, path);
         default: break;

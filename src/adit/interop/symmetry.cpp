@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -12,6 +13,7 @@ extern "C" {
 
 #include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
+#include "adit/core/text.hpp"
 #include "adit/io/cif.hpp"
 
 namespace adit {
@@ -153,6 +155,77 @@ SymmetrizedCrystal symmetrize(const Structure& crystal, const SymmetryTolerance&
                                                                    b.fractional.x(), b.fractional.y(), b.fractional.z());
     });
     return out;
+}
+
+namespace {
+
+// "P 63/m m c" and "P6_3/mmc" both become "p63/mmc".
+std::string compact_symbol(const std::string& symbol) {
+    std::string out;
+    for (char ch : symbol)
+        if (ch != ' ' && ch != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+}
+
+std::vector<SymmetryOperation> operations_of_hall(int hall_number) {
+    int rotations[192][3][3];
+    double translations[192][3];
+    const int n = spg_get_symmetry_from_database(rotations, translations, hall_number);
+    std::vector<SymmetryOperation> ops(std::max(n, 0));
+    for (int g = 0; g < n; ++g)
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) ops[g].rotation(i, j) = rotations[g][i][j];
+            ops[g].translation[i] = translations[g][i];
+        }
+    return ops;
+}
+
+bool same_operations(const std::vector<SymmetryOperation>& a, const std::vector<SymmetryOperation>& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& x : a) {
+        bool found = false;
+        for (const auto& y : b) {
+            Eigen::Vector3d d = x.translation - y.translation;
+            for (int i = 0; i < 3; ++i) d[i] -= std::round(d[i]);
+            found = found || (x.rotation == y.rotation && d.norm() < 1e-9);
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<SymmetryOperation> space_group_operations(const std::string& symbol, int number) {
+    // A setting suffix: ":1"/":2" (origin choice), ":H"/":R", or ICSD's trailing "S"/"Z" (origin
+    // choice 1/2) and "H"/"R".
+    std::string name = symbol, choice;
+    if (const auto colon = name.find(':'); colon != std::string::npos) {
+        choice = compact_symbol(name.substr(colon + 1));
+        name = name.substr(0, colon);
+    } else {
+        const auto words = split_whitespace(name);
+        if (words.size() > 1 && words.back().size() == 1 && std::string("SZHR").find(words.back()[0]) != std::string::npos) {
+            choice = words.back() == "S" ? "1" : words.back() == "Z" ? "2" : to_lower(words.back());
+            name = name.substr(0, name.rfind(words.back()));
+        }
+    }
+    const std::string wanted = compact_symbol(name);
+    std::vector<int> candidates;
+    for (int hall = 1; hall <= 530; ++hall) {
+        const SpglibSpacegroupType t = spg_get_spacegroup_type(hall);
+        const bool name_matches = !wanted.empty() && compact_symbol(t.international_short) == wanted;
+        const bool number_matches = wanted.empty() && number > 0 && t.number == number;
+        if (!name_matches && !number_matches) continue;
+        if (number > 0 && t.number != number) continue;
+        if (!choice.empty() && to_lower(t.choice).find(choice) == std::string::npos) continue;
+        candidates.push_back(hall);
+    }
+    if (candidates.empty()) return {};
+    std::vector<SymmetryOperation> ops = operations_of_hall(candidates.front());
+    for (int hall : candidates)
+        if (!same_operations(ops, operations_of_hall(hall))) return {};  // ambiguous setting
+    return ops;
 }
 
 }  // namespace adit

@@ -30,4 +30,11 @@ SpaceGroup find_space_group(const Structure& crystal, const SymmetryTolerance& t
 // ordered by electronegativity, then decreasing multiplicity, then coordinates.
 SymmetrizedCrystal symmetrize(const Structure& crystal, const SymmetryTolerance& tolerance = {});
 
+// The operators (with centring translations) of a space group given by a CIF's Hermann-Mauguin
+// symbol ("P 63/m m c", "F d -3 m :2", "R -3 c H") and/or International Tables number, from
+// spglib's tables. Empty when the name matches nothing, or when it matches several settings
+// with different operators (origin choice 1/2, hexagonal/rhombohedral axes) and does not say
+// which: guessing would build a wrong crystal. A CifSource::space_group_table.
+std::vector<SymmetryOperation> space_group_operations(const std::string& symbol, int number);
+
 }  // namespace adit

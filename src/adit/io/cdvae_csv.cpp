@@ -97,7 +97,7 @@ std::vector<Structure> read_cdvae_csv(const std::string& text, const std::string
                        r, rec.fields.size(), header.size());
         const std::string id = id_column >= 0 ? rec.fields[id_column] : std::to_string(r - 1);
         const std::string label = fmt::format("row {} ({})", r, id);
-        CifSource source{path, rec.field_lines[cif_column], label};
+        CifSource source{path, rec.field_lines[cif_column], label, {}};
         std::vector<Structure> crystals = read_cif(rec.fields[cif_column], source);
         if (crystals.size() != 1)
             fail_parse(path, rec.line, "{}: the cif field holds {} structures, expected 1", label, crystals.size());

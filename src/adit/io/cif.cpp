@@ -210,14 +210,22 @@ private:
         std::vector<SymmetryOperation> out;
         if (ops == nullptr) {
             const auto* hm = find(b, {"_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt"});
-            std::string symbol = hm ? hm->front().text : "P 1";
-            symbol.erase(std::remove(symbol.begin(), symbol.end(), ' '), symbol.end());
-            if (to_lower(symbol) != "p1")
-                error(hm->front().line,
-                      "block {}: space group '{}' without symmetry operators (_symmetry_equiv_pos_as_xyz or "
-                      "_space_group_symop_operation_xyz); add them or give the P1 cell",
-                      b.name, hm->front().text);
-            out.emplace_back();
+            const auto* it_number = find(b, {"_symmetry_int_tables_number", "_space_group_it_number"});
+            const std::string symbol = hm ? hm->front().text : "";
+            const int number = it_number ? static_cast<int>(parse_int(it_number->front().text).value_or(0)) : 0;
+            std::string compact = to_lower(symbol);
+            compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
+            if ((compact.empty() || compact == "p1") && number <= 1) {
+                out.emplace_back();
+                return out;
+            }
+            if (source_.space_group_table) out = source_.space_group_table(symbol, number);
+            if (out.empty())
+                error(hm ? hm->front().line : it_number->front().line,
+                      "block {}: space group '{}' (number {}) without symmetry operators (_symmetry_equiv_pos_as_xyz "
+                      "or _space_group_symop_operation_xyz), and its setting cannot be told from the name; add the "
+                      "operators or give the P1 cell",
+                      b.name, symbol, number);
             return out;
         }
         for (const Value& v : *ops) {

@@ -14,6 +14,7 @@
 #include <Eigen/Dense>
 
 #include <cstddef>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,19 +23,27 @@
 
 namespace adit {
 
+struct SymmetryOperation;
+
+// The operators of a space group named only by its Hermann-Mauguin symbol (as written in the
+// CIF, e.g. "F d -3 m :2") and/or number (0 if absent), for a block without an operator loop;
+// empty if it cannot tell. interop's read_structures() passes one built on spglib's tables.
+using SpaceGroupTable = std::function<std::vector<SymmetryOperation>(const std::string& symbol, int number)>;
+
 // Where CIF text comes from, for error messages: a CIF embedded in a CSV field starts at
 // `first_line` of `path` and belongs to `record` (e.g. "record 3 (mp-1234)").
 struct CifSource {
     std::string path;
     std::size_t first_line = 1;
     std::string record;
+    SpaceGroupTable space_group_table;  // optional
 };
 
 // Every data block of `text` that has a cell and atom sites, as a periodic Structure whose id
 // is the block name. Throws adit::ParseError naming the file, line (and record) on bad input.
 std::vector<Structure> read_cif(const std::string& text, const CifSource& source);
 inline std::vector<Structure> read_cif(const std::string& text, const std::string& path) {
-    return read_cif(text, CifSource{path, 1, {}});
+    return read_cif(text, CifSource{path, 1, {}, {}});
 }
 
 // A space-group operation on fractional coordinates: x' = rotation * x + translation.
