@@ -72,7 +72,7 @@ TEST_CASE("adit conformer: SMILES file to SDF, bad line reported and skipped", "
     CHECK(titles[1] == "");
     CHECK(titles[2] == "acetic acid");
     CHECK(titles[3] == "paracetamol");
-    CHECK_THAT(sdf, Catch::Contains("> <smiles>\nCC(=O)Nc1ccc(O)cc1\n"));
+    CHECK_THAT(sdf, Catch::Contains(">  <smiles>\nCC(=O)Nc1ccc(O)cc1\n"));
     CHECK_THAT(sdf, Catch::Contains("  9  8  0  0  0  0  0  0  0  0999 V2000"));  // ethanol with its 6 H
 }
 

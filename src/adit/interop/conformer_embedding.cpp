@@ -1,4 +1,5 @@
 #include "adit/interop/conformer_embedding.hpp"
+#include "adit/interop/rdkit_common.hpp"
 
 #include <GraphMol/DistGeomHelpers/Embedder.h>
 #include <GraphMol/ForceFieldHelpers/MMFF/MMFF.h>
@@ -161,3 +162,11 @@ EmbedBatchResult embed_smiles_batch(const std::vector<std::string>& smiles, cons
 }
 
 }  // namespace adit
+
+namespace adit::interop::detail {
+
+int mmff_optimize_molecule(RDKit::ROMol& mol, int max_iterations, int conf_id) {
+    return RDKit::MMFF::MMFFOptimizeMolecule(mol, max_iterations, "MMFF94", 100.0, conf_id).first;
+}
+
+}  // namespace adit::interop::detail

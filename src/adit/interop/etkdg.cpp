@@ -2,7 +2,6 @@
 
 #include <GraphMol/Conformer.h>
 #include <GraphMol/DistGeomHelpers/Embedder.h>
-#include <GraphMol/ForceFieldHelpers/MMFF/MMFF.h>
 #include <GraphMol/MolOps.h>
 
 #include "adit/core/error.hpp"
@@ -13,9 +12,7 @@ namespace adit::interop {
 namespace {
 
 void optimize_mmff(RDKit::RWMol& mol, const std::string& smiles, int iterations) {
-    const auto [status, energy] = RDKit::MMFF::MMFFOptimizeMolecule(mol, iterations);
-    (void)energy;
-    if (status < 0) fail("MMFF94 has no parameters for '{}'", smiles);
+    if (detail::mmff_optimize_molecule(mol, iterations) < 0) fail("MMFF94 has no parameters for '{}'", smiles);
 }
 
 }  // namespace

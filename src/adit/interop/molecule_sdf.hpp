@@ -1,7 +1,6 @@
 // Molecule SDF reading and writing through RDKit, keeping every atom (hydrogens included) in
 // file order and every data item. Used by `adit conformer` and `adit eval geometry`.
-// NOTE: the io branch's structure_files.hpp / rdkit_molecule.hpp cover the same ground; when it
-// lands these two functions should forward to it.
+// Thin conveniences over rdkit_molecule.hpp's read_sdf / write_sdf (path in, one record out).
 #pragma once
 
 #include <string>
