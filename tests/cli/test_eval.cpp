@@ -86,6 +86,7 @@ TEST_CASE("adit eval crystals: validity, uniqueness, space groups", "[cli][eval]
     CHECK(j["structural_validity"].get<double>() == Approx(1.0));
     CHECK(j["uniqueness"].get<double>() == Approx(1.0));  // pymatgen group_structures: 20 groups
     CHECK(j["novelty"].is_null());
+    CHECK(j["coverage_recall"].is_null());
     CHECK(j["compositional_validity"].get<double>() > 0.5);
     // The space-group histogram sums to the count (spglib finds a group for each).
     std::size_t total = 0;
@@ -137,4 +138,65 @@ TEST_CASE("adit eval crystals: an unreadable CSV row is one invalid sample, not 
     CHECK(j["space_groups"].empty());
     const std::string table = slurp(csv);
     CHECK(table.find("\n1,0,0,0,0,,0,0,unreadable: ") != std::string::npos);
+}
+
+TEST_CASE("adit eval reads adit's HDF5 datasets, a split of them, and HDF5 references", "[cli][eval][hdf5]") {
+    // Molecules: the same 20 QM9 frames as the extxyz test, stored by `adit prepare` (float32
+    // coordinates), give the Python reference's verdicts: 19 valid, 10 of them novel.
+    const std::string prep_mol = "adit prepare --train tests/data/eval/qm9_first20.extxyz --out data/qm9_eval_fixture.h5";
+    const std::string eval_mol =
+        "adit eval molecules data/qm9_eval_fixture.h5 --reference tests/data/eval/qm9_first10_smiles.csv";
+    CHECK(readme_has(prep_mol));
+    CHECK(readme_has(eval_mol));
+    REQUIRE(adit(prep_mol.substr(5)).status == 0);
+    const std::string json = temp_path("h5mol.json"), csv = temp_path("h5mol.csv");
+    Run r = adit(eval_mol.substr(5) + " --json " + json + " --per-structure " + csv);
+    REQUIRE(r.status == 0);
+    nlohmann::json j = nlohmann::json::parse(slurp(json));
+    CHECK(j["count"] == 20);
+    CHECK(j["validity"].get<double>() == Approx(19.0 / 20));
+    CHECK(j["novelty"].get<double>() == Approx(10.0 / 19));
+    CHECK(slurp(csv).find("\n9,0,") != std::string::npos);
+
+    // Crystals: 6 train / 3 val / 3 test MP-20 structures in one file.
+    const std::string prep_cry =
+        "adit prepare --train tests/data/prepare/mp20_train.csv --val tests/data/prepare/mp20_val.csv "
+        "--test tests/data/prepare/mp20_test.csv --out data/mp20_eval_fixture.h5";
+    const std::string eval_split = "adit eval crystals data/mp20_eval_fixture.h5 --split test";
+    const std::string eval_ref =
+        "adit eval crystals tests/data/prepare/mp20_test.csv --reference data/mp20_eval_fixture.h5 --reference-split test";
+    CHECK(readme_has(prep_cry));
+    CHECK(readme_has(eval_split));
+    CHECK(readme_has(eval_ref));
+    REQUIRE(adit(prep_cry.substr(5)).status == 0);
+    const std::string js = temp_path("h5split.json");
+    Run s = adit(eval_split.substr(5) + " --no-symmetry --json " + js);
+    REQUIRE(s.status == 0);
+    nlohmann::json k = nlohmann::json::parse(slurp(js));
+    CHECK(k["count"] == 3);
+    CHECK(k["split"] == "test");
+    CHECK(k["structural_validity"].get<double>() == Approx(1.0));
+    Run all = adit("eval crystals data/mp20_eval_fixture.h5 --no-symmetry --json " + js);
+    REQUIRE(all.status == 0);
+    CHECK(nlohmann::json::parse(slurp(js))["count"] == 12);
+
+    // The CSV's test structures against the HDF5 test split: every one is found again (novelty
+    // 0); against the train split none is (different materials).
+    const std::string jr = temp_path("h5ref.json");
+    Run same = adit(eval_ref.substr(5) + " --no-symmetry --json " + jr);
+    REQUIRE(same.status == 0);
+    nlohmann::json m = nlohmann::json::parse(slurp(jr));
+    CHECK(m["reference_count"] == 3);
+    CHECK(m["novelty"].get<double>() == Approx(0.0));
+    CHECK(m["coverage_recall"].get<double>() == Approx(1.0));  // same crystals: all covered
+    CHECK(m["coverage_precision"].get<double>() == Approx(1.0));
+    Run train = adit("eval crystals tests/data/prepare/mp20_test.csv --reference data/mp20_eval_fixture.h5 "
+                     "--reference-split train --no-symmetry --json " + jr);
+    REQUIRE(train.status == 0);
+    nlohmann::json t = nlohmann::json::parse(slurp(jr));
+    CHECK(t["reference_count"] == 6);
+    CHECK(t["novelty"].get<double>() == Approx(1.0));
+
+    // A split of something that is not an HDF5 dataset is an error, not silently ignored.
+    CHECK(adit("eval crystals tests/data/eval/mp20_test_first20.csv --split test").status == 1);
 }

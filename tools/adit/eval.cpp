@@ -28,6 +28,8 @@ struct EvalArgs {
     std::string json_path;
     std::string csv_path;
     std::vector<std::string> reference;
+    std::string split;            // of an HDF5 input: train | val | test; "" = all
+    std::string reference_split;  // of HDF5 references
     std::string grid_path;
     int grid_n = 24;
     bool use_bonds = false;
@@ -55,11 +57,20 @@ ProgressCallback progress_to_log() {
     return [](std::size_t done, std::size_t total, std::string_view what) { log_info("{}/{} {}", done, total, what); };
 }
 
+// --reference-split applies to the HDF5 references only, so it may be mixed with CSV/SMILES ones.
+std::string split_for(const std::string& path, const std::string& split) {
+    std::string lower = path;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool h5 = (lower.size() > 3 && lower.compare(lower.size() - 3, 3, ".h5") == 0) ||
+                    (lower.size() > 5 && lower.compare(lower.size() - 5, 5, ".hdf5") == 0);
+    return h5 ? split : std::string();
+}
+
 nlohmann::json fraction_or_null(bool have, double x) { return have ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<Structure> mols = load_structures(a.input);
+    std::vector<Structure> mols = load_structures(a.input, a.split);
     log_info("{}: {} molecules", a.input, mols.size());
     std::unordered_set<std::string> reference;
     metrics::MoleculeEvalOptions o;
@@ -67,7 +78,7 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
     o.use_given_bonds = a.use_bonds;
     if (!a.reference.empty()) {
         for (const std::string& path : a.reference) {
-            std::unordered_set<std::string> part = load_reference_smiles(path, g.threads);
+            std::unordered_set<std::string> part = load_reference_smiles(path, g.threads, split_for(path, a.reference_split));
             reference.insert(part.begin(), part.end());
         }
         o.reference_smiles = &reference;
@@ -79,6 +90,7 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
     nlohmann::ordered_json j;
     j["kind"] = "molecules";
     j["input"] = a.input;
+    if (!a.split.empty()) j["split"] = a.split;
     j["count"] = m.count;
     j["validity"] = m.fraction(m.valid, m.count);
     j["connected"] = m.fraction(m.connected, m.count);
@@ -139,7 +151,7 @@ int run_molecules(const EvalArgs& a, const GlobalOptions& g) {
 
 int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     const auto t0 = std::chrono::steady_clock::now();
-    LoadedStructures loaded = load_structures_tolerant(a.input);
+    LoadedStructures loaded = load_structures_tolerant(a.input, a.split);
     const std::vector<Structure>& crystals = loaded.structures;
     log_info("{}: {} crystals", a.input, crystals.size());
     std::vector<Structure> reference;
@@ -150,7 +162,7 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     o.matcher.angle_tol = a.angle_tol;
     if (!a.reference.empty()) {
         for (const std::string& path : a.reference) {
-            std::vector<Structure> part = load_structures(path);
+            std::vector<Structure> part = load_structures(path, split_for(path, a.reference_split));
             log_info("reference: {} crystals from {}", part.size(), path);
             reference.insert(reference.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
         }
@@ -167,6 +179,7 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     nlohmann::ordered_json j;
     j["kind"] = "crystals";
     j["input"] = a.input;
+    if (!a.split.empty()) j["split"] = a.split;
     j["count"] = m.count;
     j["structural_validity"] = m.fraction(m.struct_valid, m.count);
     j["compositional_validity"] = m.fraction(m.comp_valid, m.count);
@@ -175,6 +188,8 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     j["novelty"] = fraction_or_null(m.novelty_computed, m.fraction(m.novel, m.unique));
     j["wdist_density"] = m.wdist_density ? nlohmann::json(*m.wdist_density) : nlohmann::json(nullptr);
     j["wdist_num_elements"] = m.wdist_num_elements ? nlohmann::json(*m.wdist_num_elements) : nlohmann::json(nullptr);
+    j["coverage_recall"] = m.coverage_recall ? nlohmann::json(*m.coverage_recall) : nlohmann::json(nullptr);
+    j["coverage_precision"] = m.coverage_precision ? nlohmann::json(*m.coverage_precision) : nlohmann::json(nullptr);
     nlohmann::ordered_json sg = nlohmann::ordered_json::object();
     for (const auto& [number, count] : m.space_groups) sg[std::to_string(number)] = count;
     j["space_groups"] = sg;
@@ -196,6 +211,8 @@ int run_crystals(const EvalArgs& a, const GlobalOptions& g) {
     if (m.novelty_computed) row("novelty (of unique)", j["novelty"]);
     if (m.wdist_density) std::cout << fmt::format("{:<28}{:>10.4f}\n", "wdist density (g/cm^3)", *m.wdist_density);
     if (m.wdist_num_elements) std::cout << fmt::format("{:<28}{:>10.4f}\n", "wdist #elements", *m.wdist_num_elements);
+    if (m.coverage_recall) row("coverage recall*", *m.coverage_recall);
+    if (m.coverage_precision) row("coverage precision*", *m.coverage_precision);
     if (!m.space_groups.empty()) {
         std::vector<std::pair<std::size_t, int>> top;
         for (const auto& [number, count] : m.space_groups) top.emplace_back(count, number);
@@ -230,6 +247,10 @@ Command register_eval(CLI::App& parent, const GlobalOptions& global) {
         app->add_option("file", args->input, "structures to evaluate (file or directory of CIFs)")->required();
         app->add_option("--json", args->json_path, "write the metrics as JSON");
         app->add_option("--per-structure", args->csv_path, "write per-structure verdicts as CSV");
+        app->add_option("--split", args->split, "of an HDF5 dataset input: evaluate only this split")
+            ->check(CLI::IsMember({"train", "val", "test"}));
+        app->add_option("--reference-split", args->reference_split, "of HDF5 references: use only this split")
+            ->check(CLI::IsMember({"train", "val", "test"}));
     };
     CLI::App* mol = sub->add_subcommand("molecules", "QM9 protocol: validity, uniqueness, novelty, stability");
     common(mol);

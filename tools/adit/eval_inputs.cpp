@@ -10,17 +10,45 @@
 #include "adit/io/cdvae_csv.hpp"
 #include "adit/io/cif.hpp"
 #include "adit/io/format.hpp"
+#include "adit/io/hdf5_store.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/metrics/parallel.hpp"
 
 namespace adit::cli {
 
-std::vector<Structure> load_structures(const std::string& path) {
-    if (!std::filesystem::exists(path)) fail("{}: no such file or directory", path);
+namespace {
+
+bool is_hdf5_path(const std::string& path) {
     std::string lower = path;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.size() > 3 && (lower.compare(lower.size() - 3, 3, ".h5") == 0 || lower.compare(lower.size() - 5, 5, ".hdf5") == 0))
-        fail("{}: HDF5 sample files are not readable in this build yet (convert with `adit convert` first)", path);
+    auto ends = [&](const std::string& e) { return lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0; };
+    return ends(".h5") || ends(".hdf5");
+}
+
+// A prepared dataset (adit prepare / adit sample layout, io/hdf5_store.hpp): all structures in
+// stored order, or the indices of one split in the order the split lists them.
+std::vector<Structure> load_prepared(const std::string& path, const std::string& split) {
+    if (!is_prepared_file(path)) fail("{}: not an adit HDF5 dataset (format attribute is not \"{}\")", path, kPreparedFormatName);
+    const PreparedData data = read_prepared(path);
+    std::vector<Structure> out;
+    if (split.empty()) {
+        out.reserve(static_cast<std::size_t>(data.size()));
+        for (std::int64_t i = 0; i < data.size(); ++i) out.push_back(data.structure(i));
+    } else {
+        const std::vector<std::int64_t>& indices = data.split(split_from_name(split));
+        out.reserve(indices.size());
+        for (std::int64_t i : indices) out.push_back(data.structure(i));
+        if (out.empty()) log_warn("{}: split '{}' is empty", path, split);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<Structure> load_structures(const std::string& path, const std::string& split) {
+    if (!std::filesystem::exists(path)) fail("{}: no such file or directory", path);
+    if (is_hdf5_path(path)) return load_prepared(path, split);
+    if (!split.empty()) fail("{}: --split selects a split of an HDF5 dataset (.h5); this is not one", path);
     return read_structures(path);
 }
 
@@ -30,7 +58,7 @@ std::size_t LoadedStructures::failed() const {
     return n;
 }
 
-LoadedStructures load_structures_tolerant(const std::string& path) {
+LoadedStructures load_structures_tolerant(const std::string& path, const std::string& split) {
     LoadedStructures out;
     bool csv = false;
     try {
@@ -38,8 +66,8 @@ LoadedStructures load_structures_tolerant(const std::string& path) {
     } catch (const std::exception&) {
         csv = false;
     }
-    if (!csv) {
-        out.structures = load_structures(path);
+    if (!csv || !split.empty()) {
+        out.structures = load_structures(path, split);
         out.errors.assign(out.structures.size(), std::string());
         return out;
     }
@@ -79,7 +107,7 @@ LoadedStructures load_structures_tolerant(const std::string& path) {
     return out;
 }
 
-std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads) {
+std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads, const std::string& which_split) {
     std::string lower = path;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.size() > 3 && lower.compare(lower.size() - 3, 3, ".gz") == 0) lower.resize(lower.size() - 3);
@@ -114,7 +142,7 @@ std::unordered_set<std::string> load_reference_smiles(const std::string& path, i
             }
         }
     } else {
-        const std::vector<Structure> mols = load_structures(path);
+        const std::vector<Structure> mols = load_structures(path, which_split);
         smiles.resize(mols.size());
         metrics::parallel_for(mols.size(), threads, [&](std::size_t i) {
             interop::MoleculeVerdict v = interop::check_molecule(mols[i]);

@@ -11,8 +11,11 @@
 namespace adit::cli {
 
 // Every structure in `path` (multi-frame XYZ/extXYZ, SDF, multi-block CIF, a directory of CIFs,
-// CDVAE CSV). Sample HDF5 files: the hook is here, once the HDF5 store lands (see docs/eval.md).
-std::vector<Structure> load_structures(const std::string& path);
+// CDVAE CSV) or an adit HDF5 dataset (.h5/.hdf5 in the io/hdf5_store.hpp layout, as `adit
+// prepare` writes it). `split` ("train", "val", "test") keeps only that split of
+// an HDF5 dataset, in the split's order; "" = every structure in stored order. A split given
+// for a non-HDF5 file is an error.
+std::vector<Structure> load_structures(const std::string& path, const std::string& split = "");
 
 // As load_structures, but a CDVAE CSV row whose CIF cannot be read (generated samples often have
 // two atoms on one site) becomes an empty Structure and its reason in `errors[i]` instead of
@@ -22,11 +25,12 @@ struct LoadedStructures {
     std::vector<std::string> errors;  // "" = read fine
     std::size_t failed() const;
 };
-LoadedStructures load_structures_tolerant(const std::string& path);
+LoadedStructures load_structures_tolerant(const std::string& path, const std::string& split = "");
 
 // Reference SMILES for molecule novelty, as novelty keys (see molecule_novelty_key): a .smi /
 // .txt file (first token per line), a .csv / .csv.gz with a `smiles` column, or any structure
-// file (its molecules go through the same Open Babel -> RDKit pipeline; `threads` workers).
-std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads);
+// file (its molecules go through the same Open Babel -> RDKit pipeline; `threads` workers),
+// including an HDF5 dataset (optionally one `split` of it, as load_structures).
+std::unordered_set<std::string> load_reference_smiles(const std::string& path, int threads, const std::string& split = "");
 
 }  // namespace adit::cli

@@ -156,6 +156,15 @@ CrystalEvaluation evaluate_crystals(const std::vector<Structure>& crystals, cons
             m.wdist_density = wasserstein_1d(d_gen, d_ref);
             m.wdist_num_elements = wasserstein_1d(e_gen, e_ref);
         }
+        std::vector<const Structure*> gen_valid, ref_all;
+        for (std::size_t i : valid_index) gen_valid.push_back(&crystals[i]);
+        for (const Structure& s : ref) ref_all.push_back(&s);
+        CoverageOptions co = options.coverage;
+        co.threads = options.threads;
+        if (std::optional<Coverage> c = coverage(gen_valid, ref_all, m.count, co)) {
+            m.coverage_recall = c->recall;
+            m.coverage_precision = c->precision;
+        }
     }
     return out;
 }

@@ -3,7 +3,8 @@
 // in the CLI). Over the set: validity rates; uniqueness = groups of mutually matching valid
 // structures / valid (pymatgen group_structures semantics); novelty = group representatives
 // matching no reference structure / groups (ADiT's definition); Wasserstein distances of density
-// and #elements between valid samples and the reference. Matching uses structure_matcher.hpp
+// and #elements between valid samples and the reference, and coverage recall / precision
+// (coverage.hpp, a documented substitute for CDVAE's fingerprints). Matching uses structure_matcher.hpp
 // with composition + primitive-size bucketing (only structures with equal reduced formula and
 // equal primitive-cell size can match, so the buckets change no verdict).
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
+#include "adit/metrics/coverage.hpp"
 #include "adit/metrics/structure_matcher.hpp"
 
 namespace adit::metrics {
@@ -28,6 +30,7 @@ struct CrystalEvalOptions {
     const std::vector<Structure>* reference = nullptr;  // novelty and distribution metrics
     // Space-group number of a structure (0 = unknown); throws for a failure. Optional.
     std::function<int(const Structure&)> space_group;
+    CoverageOptions coverage;  // cutoffs for coverage recall / precision (threads taken from above)
 };
 
 struct CrystalRecord {
@@ -44,6 +47,9 @@ struct CrystalSummary {
     std::size_t count = 0, struct_valid = 0, comp_valid = 0, valid = 0, unique = 0, novel = 0;
     bool novelty_computed = false;
     std::optional<double> wdist_density, wdist_num_elements;
+    // COV-R / COV-P with coverage.hpp's substitute fingerprints (valid samples vs the reference;
+    // precision divided by all samples, as CDVAE).
+    std::optional<double> coverage_recall, coverage_precision;
     std::vector<std::pair<int, std::size_t>> space_groups;  // (number, count), sorted by number
     std::size_t reference_count = 0;
     double fraction(std::size_t k, std::size_t of) const { return of ? double(k) / of : 0.0; }
