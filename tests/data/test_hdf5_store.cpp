@@ -4,6 +4,8 @@
 
 #include <H5Cpp.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>

@@ -93,7 +93,7 @@ LoadedStructures load_structures_tolerant(const std::string& path, const std::st
         try {
             if (static_cast<int>(rec.fields.size()) <= cif_column) fail("row {} has no cif field", r);
             std::vector<Structure> crystals =
-                read_cif(rec.fields[cif_column], CifSource{path, rec.field_lines[cif_column], "row " + std::to_string(r)});
+                read_cif(rec.fields[cif_column], CifSource{path, rec.field_lines[cif_column], "row " + std::to_string(r), {}});
             if (crystals.size() != 1) fail("the cif field holds {} structures, expected 1", crystals.size());
             s = std::move(crystals[0]);
             s.id = id;

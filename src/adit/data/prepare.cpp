@@ -129,7 +129,7 @@ std::vector<Structure> read_cdvae_records(const std::string& path, Collector& c)
         const std::string id = id_column >= 0 ? rec.fields[id_column] : std::to_string(r - 1);
         try {
             std::vector<Structure> crystals =
-                read_cif(rec.fields[cif_column], CifSource{path, rec.field_lines[cif_column], fmt::format("row {} ({})", r, id)});
+                read_cif(rec.fields[cif_column], CifSource{path, rec.field_lines[cif_column], fmt::format("row {} ({})", r, id), {}});
             if (crystals.size() != 1) fail_parse(path, rec.line, "row {} ({}): the cif field holds {} structures", r, id, crystals.size());
             Structure s = std::move(crystals[0]);
             s.id = id;
