@@ -3,43 +3,21 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
+#include <vector>
+
+#include "cli_harness.hpp"
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;  // stdout + stderr
-};
+using adit_cli_test::readme_has;
+using adit_cli_test::Run;
+using adit_cli_test::slurp;
 
-// Runs an adit command line from the source directory (so README paths work as written).
-Run adit(const std::string& args) {
-    const std::string cmd = std::string("cd ") + ADIT_SOURCE_DIR + " && " + ADIT_BINARY + " " + args + " 2>&1";
-    Run r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), pipe)) r.out += buf.data();
-    const int st = pclose(pipe);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-bool readme_has(const std::string& command) {
-    return slurp(std::string(ADIT_SOURCE_DIR) + "/README.md").find(command) != std::string::npos;
-}
+// stdout and stderr together: the summary line and the per-line warnings.
+Run adit(const std::string& args) { return adit_cli_test::run_adit(args, true); }
 
 std::vector<std::string> sdf_titles(const std::string& text) {
     std::vector<std::string> titles;

@@ -4,43 +4,21 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "cli_harness.hpp"
+
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using adit_cli_test::readme_has;
+using adit_cli_test::Run;
+using adit_cli_test::slurp;
 
-// Runs `adit <args>` in tests/data/eval/.. (so README paths work) and captures stdout.
-Run adit(const std::string& args) {
-    const std::string cmd = std::string("cd '") + ADIT_SOURCE_DIR + "' && '" + ADIT_BINARY + "' " + args + " 2>/dev/null";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::array<char, 4096> buf{};
-    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-    int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-bool readme_has(const std::string& command) {
-    return slurp(std::string(ADIT_SOURCE_DIR) + "/README.md").find(command) != std::string::npos;
-}
+// stdout only: the table and JSON, without the log lines.
+Run adit(const std::string& args) { return adit_cli_test::run_adit(args, false); }
 
 std::string temp_path(const std::string& name) {
     return (std::filesystem::temp_directory_path() / ("adit_test_eval_" + name)).string();
