@@ -14,6 +14,18 @@ Batch Batch::to(const torch::Device& device) const {
     return b;
 }
 
+Batch zero_batch(std::int64_t B, std::int64_t N) {
+    Batch b;
+    b.atomic_numbers = torch::zeros({B, N}, torch::kInt64);
+    b.positions = torch::zeros({B, N, 3}, torch::kFloat32);
+    b.fractional = torch::zeros({B, N, 3}, torch::kFloat32);
+    b.lattice = torch::zeros({B, 6}, torch::kFloat32);
+    b.mask = torch::zeros({B, N}, torch::kBool);
+    b.system = torch::zeros({B}, torch::kInt64);
+    b.num_atoms = torch::zeros({B}, torch::kInt64);
+    return b;
+}
+
 Batch collate(const std::vector<Structure>& structures, const CollateOptions& options,
               const std::vector<std::int64_t>& index) {
     if (!index.empty() && index.size() != structures.size())
@@ -22,20 +34,14 @@ Batch collate(const std::vector<Structure>& structures, const CollateOptions& op
     std::int64_t N = options.pad_to;
     for (const Structure& s : structures) N = std::max<std::int64_t>(N, static_cast<std::int64_t>(s.size()));
 
-    auto z = torch::zeros({B, N}, torch::kInt64);
-    auto pos = torch::zeros({B, N, 3}, torch::kFloat32);
-    auto frac = torch::zeros({B, N, 3}, torch::kFloat32);
-    auto lat = torch::zeros({B, 6}, torch::kFloat32);
-    auto mask = torch::zeros({B, N}, torch::kBool);
-    auto sys = torch::zeros({B}, torch::kInt64);
-    auto count = torch::zeros({B}, torch::kInt64);
-    auto z_a = z.accessor<std::int64_t, 2>();
-    auto pos_a = pos.accessor<float, 3>();
-    auto frac_a = frac.accessor<float, 3>();
-    auto lat_a = lat.accessor<float, 2>();
-    auto mask_a = mask.accessor<bool, 2>();
-    auto sys_a = sys.accessor<std::int64_t, 1>();
-    auto count_a = count.accessor<std::int64_t, 1>();
+    Batch batch = zero_batch(B, N);
+    auto z_a = batch.atomic_numbers.accessor<std::int64_t, 2>();
+    auto pos_a = batch.positions.accessor<float, 3>();
+    auto frac_a = batch.fractional.accessor<float, 3>();
+    auto lat_a = batch.lattice.accessor<float, 2>();
+    auto mask_a = batch.mask.accessor<bool, 2>();
+    auto sys_a = batch.system.accessor<std::int64_t, 1>();
+    auto count_a = batch.num_atoms.accessor<std::int64_t, 1>();
 
     for (std::int64_t b = 0; b < B; ++b) {
         const Structure& s = structures[b];
@@ -66,7 +72,7 @@ Batch collate(const std::vector<Structure>& structures, const CollateOptions& op
                 }
         }
     }
-    Batch batch{z, pos, frac, lat, mask, sys, count, index};
+    batch.index = index;
     if (batch.index.empty())
         for (std::int64_t b = 0; b < B; ++b) batch.index.push_back(b);
     return batch;

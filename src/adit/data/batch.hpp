@@ -34,6 +34,9 @@ struct CollateOptions {
     bool wrap_fractional = true;   // wrap crystal fractional coordinates into [0, 1)
 };
 
+// B structures padded to N atoms, every tensor zero (mask false): what both collate paths fill.
+Batch zero_batch(std::int64_t B, std::int64_t N);
+
 // Packs structures into one batch. `index` (optional) gives each one's dataset position.
 Batch collate(const std::vector<Structure>& structures, const CollateOptions& options = {},
               const std::vector<std::int64_t>& index = {});

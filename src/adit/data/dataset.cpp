@@ -44,21 +44,16 @@ Batch collate_items(const std::vector<BatchItem>& items, const CollateOptions& o
             fail("collate_items: index {} outside a dataset of {}", it.index, it.dataset->size());
         N = std::max(N, it.dataset->data().num_atoms(it.index));
     }
-    auto z = torch::zeros({B, N}, torch::kInt64);
-    auto pos = torch::zeros({B, N, 3}, torch::kFloat32);
-    auto frac = torch::zeros({B, N, 3}, torch::kFloat32);
-    auto lat = torch::zeros({B, 6}, torch::kFloat32);
-    auto mask = torch::zeros({B, N}, torch::kBool);
-    auto sys = torch::empty({B}, torch::kInt64);
-    auto count = torch::empty({B}, torch::kInt64);
-    std::int64_t* z_p = z.data_ptr<std::int64_t>();
-    float* pos_p = pos.data_ptr<float>();
-    float* frac_p = frac.data_ptr<float>();
-    float* lat_p = lat.data_ptr<float>();
-    bool* mask_p = mask.data_ptr<bool>();
-    std::int64_t* sys_p = sys.data_ptr<std::int64_t>();
-    std::int64_t* count_p = count.data_ptr<std::int64_t>();
-    std::vector<std::int64_t> index(items.size());
+    Batch batch = zero_batch(B, N);
+    std::int64_t* z_p = batch.atomic_numbers.data_ptr<std::int64_t>();
+    float* pos_p = batch.positions.data_ptr<float>();
+    float* frac_p = batch.fractional.data_ptr<float>();
+    float* lat_p = batch.lattice.data_ptr<float>();
+    bool* mask_p = batch.mask.data_ptr<bool>();
+    std::int64_t* sys_p = batch.system.data_ptr<std::int64_t>();
+    std::int64_t* count_p = batch.num_atoms.data_ptr<std::int64_t>();
+    std::vector<std::int64_t>& index = batch.index;
+    index.resize(items.size());
 
     for (std::int64_t b = 0; b < B; ++b) {
         const BatchItem& it = items[b];
@@ -116,7 +111,7 @@ Batch collate_items(const std::vector<BatchItem>& items, const CollateOptions& o
             }
         }
     }
-    return Batch{z, pos, frac, lat, mask, sys, count, std::move(index)};
+    return batch;
 }
 
 }  // namespace adit::data
