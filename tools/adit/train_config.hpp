@@ -17,6 +17,8 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
+#include "adit/data/dataset.hpp"
+#include "adit/io/format.hpp"
 #include "adit/interop/structure_files.hpp"
 
 namespace adit::cli {
@@ -33,6 +35,28 @@ inline nlohmann::json read_config(const std::string& path) {
     return nlohmann::json::parse(out.str());
 }
 
+// "file.h5:val" -> ("file.h5", "val"); a plain path -> (path, "").
+inline std::pair<std::string, std::string> split_suffix(const std::string& entry) {
+    const auto colon = entry.rfind(':');
+    if (colon == std::string::npos) return {entry, ""};
+    const std::string tail = entry.substr(colon + 1);
+    if (tail != "train" && tail != "val" && tail != "test") return {entry, ""};
+    return {entry.substr(0, colon), tail};
+}
+
+// The structures of a file written by `adit prepare`: one split, or all of them.
+inline std::vector<Structure> read_prepared(const std::string& path, const std::string& split) {
+    const auto dataset = data::Dataset::open(path);
+    const std::vector<std::int64_t> indices =
+        split.empty() ? dataset->all_indices() : dataset->data().split(split_from_name(split));
+    if (indices.empty()) fail("{}: no structures{}", path, split.empty() ? "" : " in split " + split);
+    std::vector<Structure> out;
+    out.reserve(indices.size());
+    for (std::int64_t i : indices) out.push_back(dataset->structure(i));
+    return out;
+}
+
+// [data] entries: any structure file, or a prepared .h5 with an optional ":train|:val|:test".
 inline std::vector<Structure> read_data(const nlohmann::json& config, const std::string& key, const std::string& config_path) {
     std::vector<Structure> all;
     if (!config.contains("data") || !config["data"].contains(key)) return all;
@@ -42,9 +66,11 @@ inline std::vector<Structure> read_data(const nlohmann::json& config, const std:
     else files = entry.get<std::vector<std::string>>();
     const auto base = std::filesystem::path(config_path).parent_path();
     for (const auto& f : files) {
-        auto p = std::filesystem::path(f).is_absolute() ? std::filesystem::path(f) : base / f;
-        auto part = read_structures(p.string());
-        log_info("read {} structures from {}", part.size(), p.string());
+        auto [file, split] = split_suffix(f);
+        auto p = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file) : base / file;
+        auto part = split.empty() && format_from_path(p.string()) != FileFormat::hdf5 ? read_structures(p.string())
+                                                                                    : read_prepared(p.string(), split);
+        log_info("read {} structures from {}", part.size(), f);
         all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }
     return all;
