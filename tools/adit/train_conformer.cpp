@@ -12,6 +12,7 @@
 #include "adit/interop/molecule_sdf.hpp"
 #include "adit/models/conformer.hpp"
 #include "eval_geometry.hpp"
+#include "train_config.hpp"
 
 namespace adit::cli {
 
@@ -55,7 +56,10 @@ int run_train_conformer(const TrainConformerArgs& a, const GlobalOptions& g) {
     t.threads = g.threads;
     t.device = g.device;
 
-    const auto records = interop::read_molecule_sdf(a.data);
+    // An SDF, or a prepared .h5 (whole or FILE.h5:train) whose SMILES give the atom order.
+    const auto [file, split] = split_suffix(a.data);
+    const auto records = split.empty() && format_from_path(file) != FileFormat::hdf5 ? interop::read_molecule_sdf(file)
+                                                                                     : read_prepared(file, split);
     const auto examples = models::conformer_examples(records);
     log_info("{} training molecules from {}", examples.size(), a.data);
     std::filesystem::create_directories(a.out);
@@ -86,9 +90,10 @@ Command add_train_conformer(CLI::App& train, const GlobalOptions& global) {
     sub->add_option("--config", args->config, "TOML config ([model], [train]; see configs/conformer-*.toml)")
         ->required()
         ->check(CLI::ExistingFile);
-    sub->add_option("--data", args->data, "training SDF: DFT geometries with a `smiles` data item, atoms in its order")
-        ->required()
-        ->check(CLI::ExistingFile);
+    sub->add_option("--data", args->data,
+                    "training geometries: an SDF with a `smiles` data item per record (atoms in its order, explicit H), "
+                    "or a .h5 prepared from one (FILE.h5 or FILE.h5:train)")
+        ->required();
     sub->add_option("--out", args->out, "output directory (model.pt)")->required();
     sub->add_option("--max-minutes", args->max_minutes, "wall-time budget, overrides [train] max_minutes");
     return {sub, [args, &global] { return guarded("train conformer", [&] { return run_train_conformer(*args, global); }); }};

@@ -394,11 +394,22 @@ PreparedData prepare_dataset(const PrepareOptions& options, PrepareReport* repor
             for (std::size_t r = 0; r < part.structures.size(); ++r)
                 if (!part.structures[r].is_periodic()) molecules.push_back(r);
             part.smiles.assign(part.structures.size(), "");
-            if (options.smiles && !molecules.empty()) {
+            // A record that names its SMILES (an SDF data item `smiles`) keeps it verbatim: the
+            // user's statement beats perception, and files cut for geometry training
+            // (eval/conformer/prepare_qm9.py) rely on its atom order (RDKit, explicit H) being
+            // the coordinates' order. The others get theirs from the geometry.
+            std::vector<std::size_t> perceive;
+            for (std::size_t r : molecules) {
+                const PropertyValue* named = part.structures[r].properties.find("smiles");
+                const std::string* text = named ? std::get_if<std::string>(named) : nullptr;
+                if (text && !text->empty()) part.smiles[r] = *text;
+                else perceive.push_back(r);
+            }
+            if (options.smiles && !perceive.empty()) {
                 std::vector<Structure> mols;
-                for (std::size_t r : molecules) mols.push_back(part.structures[r]);
+                for (std::size_t r : perceive) mols.push_back(part.structures[r]);
                 const std::vector<std::string> smiles = smiles_from_geometry_batch(mols, options.threads, progress);
-                for (std::size_t m = 0; m < molecules.size(); ++m) part.smiles[molecules[m]] = smiles[m];
+                for (std::size_t m = 0; m < perceive.size(); ++m) part.smiles[perceive[m]] = smiles[m];
             }
             log_info("{}: {} structures", in.path, part.structures.size());
         }

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
 #include "adit/models/conformer_predict.hpp"
 
@@ -180,6 +181,19 @@ torch::Tensor distance_matrix_loss(const torch::Tensor& predicted, const torch::
     return per_molecule.mean();
 }
 
+// Same elements in the same order can still be a different atom order (two carbons swapped):
+// every bond of the SMILES graph must join atoms the coordinates put within bonding reach.
+static void check_bonds_in_reach(const interop::MolecularGraph& graph, const std::vector<Eigen::Vector3d>& positions,
+                          const std::string& smiles) {
+    for (const auto& b : graph.bonds) {
+        const double reach = 1.3 * (element(graph.numbers[b.i]).covalent_radius + element(graph.numbers[b.j]).covalent_radius);
+        const double d = (positions[b.i] - positions[b.j]).norm();
+        if (d > reach)
+            fail("bond {}-{} of its SMILES '{}' is {:.2f} A long in its coordinates: atoms are not in the SMILES order", b.i + 1,
+                 b.j + 1, smiles, d);
+    }
+}
+
 std::vector<ConformerExample> conformer_examples(const std::vector<Structure>& records) {
     std::vector<ConformerExample> out;
     out.reserve(records.size());
@@ -192,6 +206,7 @@ std::vector<ConformerExample> conformer_examples(const std::vector<Structure>& r
             if (!text) fail("no 'smiles' property");
             ConformerExample e{interop::smiles_graph(*text), r.positions};
             if (e.graph.numbers != r.numbers) fail("its atoms are not those of its SMILES '{}' (with H, in order)", *text);
+            check_bonds_in_reach(e.graph, r.positions, *text);
             out.push_back(std::move(e));
         } catch (const Error& err) {
             if (++skipped <= 10) log_warn("training record {} skipped: {}", k + 1, err.what());
