@@ -36,7 +36,6 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
     c.app = app;
     c.run = [a, app, &global]() {
         return guarded("compress", [&]() {
-            if (global.device != "cpu") fail("device \"{}\": this build trains on the CPU only", global.device);
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(a->config);
             if (app->count("--steps")) config["train"]["steps"] = a->steps;
@@ -44,6 +43,8 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = a->resume;
+            run.device = global.device;
+            run.precision = global.precision;
             run.stop = &g_compress_stop;
             std::signal(SIGINT, on_compress_sigint);
             run.progress = progress_bar("compress", global.quiet);
