@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -147,7 +148,15 @@ int main(int argc, char** argv) {
         adit::train::RunOptions run;
         run.device = device_name;
         const std::string vae_path = dir + "/vae/vae.pt";
-        if (has(only, "vae") || !std::filesystem::exists(vae_path)) {
+        auto guarded = [&](const std::string& work, const std::function<void()>& f) {
+            try {
+                f();
+            } catch (const std::exception& e) {
+                json row = {{"work", work}, {"precision", precision}, {"error", e.what()}};
+                std::cout << row.dump() << std::endl;
+            }
+        };
+        if (has(only, "vae") || !std::filesystem::exists(vae_path)) guarded("vae step", [&] {
             StepTimer timer;
             run.progress = timer.callback();
             auto r = adit::train::train_vae(train_config(read_toml(configs + "/vae-joint.toml")), train_set, val_set,
@@ -163,9 +172,10 @@ int main(int argc, char** argv) {
             json row = {{"work", "vae step"}, {"precision", precision}, {"ms", 1e3 * t}, {"flops", flops},
                         {"floor_ms", 1e3 * flops / peak}, {"fraction_of_peak", flops / peak / t}, {"bucket", bucket}};
             if (has(only, "vae")) rows.push_back(row), std::cout << row.dump() << std::endl;
-        }
+        });
         for (const std::string dit_name : {"dit-s", "dit-b"}) {
             if (!has(only, dit_name) && !(dit_name == "dit-s" && has(only, "sample"))) continue;
+            guarded(dit_name + " step", [&] {
             StepTimer timer;
             run.progress = timer.callback();
             auto r = adit::train::train_dit(train_config(read_toml(configs + "/" + dit_name + "-joint.toml")), vae_path,
@@ -181,8 +191,9 @@ int main(int argc, char** argv) {
             json row = {{"work", dit_name + " step"}, {"precision", precision}, {"ms", 1e3 * t}, {"flops", flops},
                         {"floor_ms", 1e3 * flops / peak}, {"fraction_of_peak", flops / peak / t}, {"bucket", bucket}};
             if (has(only, dit_name)) rows.push_back(row), std::cout << row.dump() << std::endl;
+            });
         }
-        if (has(only, "sample")) {
+        if (has(only, "sample")) guarded("sample", [&] {
             auto model = adit::models::load_dit(dir + "/dit-s/dit.pt", true);
             model.model->to(device);
             model.vae->to(device);
@@ -214,7 +225,7 @@ int main(int argc, char** argv) {
                         {"steps", sample_steps}, {"flops", flops}, {"floor_s", flops / peak}, {"fraction_of_peak", flops / peak / t}};
             rows.push_back(row);
             std::cout << row.dump() << std::endl;
-        }
+        });
     }
     std::cout << "\n| work | precision | time | FLOP floor | fraction of peak |\n|---|---|---|---|---|\n";
     for (const auto& r : rows) {

@@ -81,7 +81,7 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     const auto device = model.model->parameters().front().device();
     for (std::int64_t start = 0; start < n; start += o.batch_size) {
         const auto B = std::min(o.batch_size, n - start);
-        std::vector<std::int64_t> sizes(std::size_t(B));
+        std::vector<std::int64_t> sizes(static_cast<std::size_t>(B), 0);
         for (std::int64_t i = 0; i < B; ++i) sizes[std::size_t(i)] = counts[order[std::size_t(start + i)]];
         const std::int64_t N = *std::max_element(sizes.begin(), sizes.end());
         // One host-to-device copy of the sizes; the mask is built on the device.

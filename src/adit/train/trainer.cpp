@@ -197,6 +197,9 @@ public:
             steps.push_back(st->second);
         }
         if (ps.empty()) return;
+        // The kernel reads the step count for the bias corrections; like PyTorch's own fused
+        // path, the counts are incremented first (a zero count would divide by 1 - beta^0 = 0).
+        torch::_foreach_add_(steps, 1);
         const auto betas = o.betas();
         at::_fused_adamw_(ps, gs, m, v, {}, steps, o.lr(), std::get<0>(betas), std::get<1>(betas), o.weight_decay(),
                           o.eps(), o.amsgrad(), /*maximize=*/false);
