@@ -60,6 +60,37 @@ json atom_count_histogram(const std::vector<Structure>& structures) {
     return {{"molecule", mol}, {"crystal", cry}};
 }
 
+std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, std::int64_t batch_size, std::uint64_t seed,
+                                        std::int64_t step, bool bucket_by_size) {
+    const auto n = std::int64_t(sizes.size());
+    if (n == 0 || batch_size < 1) return {};
+    const auto per_epoch = (n + batch_size - 1) / batch_size;
+    const auto epoch = step / per_epoch, k = step % per_epoch;
+    std::vector<std::int64_t> order(std::size_t(n), 0);
+    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
+    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+    std::vector<std::int64_t> out;
+    std::int64_t first = k * batch_size, end = n;
+    if (bucket_by_size) {
+        constexpr std::int64_t kWindow = 50;  // batches per sorted window
+        const auto w = k / kWindow;
+        const auto begin = w * kWindow * batch_size;
+        end = std::min(n, (w + 1) * kWindow * batch_size);
+        std::stable_sort(order.begin() + begin, order.begin() + end,
+                         [&](std::int64_t a, std::int64_t b) { return sizes[std::size_t(a)] < sizes[std::size_t(b)]; });
+        const auto batches = (end - begin + batch_size - 1) / batch_size;
+        std::vector<std::int64_t> visit(std::size_t(batches), 0);
+        for (std::int64_t i = 0; i < batches; ++i) visit[std::size_t(i)] = i;
+        std::mt19937_64 shuffle(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch) * 7919u + std::uint64_t(w) + 1u);
+        for (std::int64_t i = batches - 1; i > 0; --i)
+            std::swap(visit[std::size_t(i)], visit[std::size_t(shuffle() % std::uint64_t(i + 1))]);
+        first = begin + visit[std::size_t(k % kWindow)] * batch_size;
+    }
+    for (std::int64_t i = first; i < std::min(end, first + batch_size); ++i) out.push_back(order[std::size_t(i)]);
+    return out;
+}
+
 namespace {
 
 // Exponential moving average of parameters, by name; the decay warms up as (1+n)/(10+n).
@@ -216,32 +247,11 @@ private:
 // a resumed run sees exactly the batches an uninterrupted one would.
 std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::int64_t batch_size, std::uint64_t seed,
                                       std::int64_t step, bool bucket_by_size) {
-    const auto n = std::int64_t(data.size());
-    const auto per_epoch = (n + batch_size - 1) / batch_size;
-    const auto epoch = step / per_epoch, k = step % per_epoch;
-    std::vector<std::int64_t> order(std::size_t(n), 0);
-    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
-    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+    std::vector<std::int64_t> sizes;
+    sizes.reserve(data.size());
+    for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
     std::vector<Structure> out;
-    if (bucket_by_size) {
-        constexpr std::int64_t kWindow = 50;  // batches per sorted window
-        const auto w = k / kWindow;
-        const auto begin = w * kWindow * batch_size, end = std::min(n, (w + 1) * kWindow * batch_size);
-        std::stable_sort(order.begin() + begin, order.begin() + end, [&](std::int64_t a, std::int64_t b) {
-            return data[std::size_t(a)].size() < data[std::size_t(b)].size();
-        });
-        const auto batches = (end - begin + batch_size - 1) / batch_size;
-        std::vector<std::int64_t> visit(std::size_t(batches), 0);
-        for (std::int64_t i = 0; i < batches; ++i) visit[std::size_t(i)] = i;
-        std::mt19937_64 shuffle(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch) * 7919u + std::uint64_t(w) + 1u);
-        for (std::int64_t i = batches - 1; i > 0; --i)
-            std::swap(visit[std::size_t(i)], visit[std::size_t(shuffle() % std::uint64_t(i + 1))]);
-        const auto first = begin + visit[std::size_t(k % kWindow)] * batch_size;
-        for (std::int64_t i = first; i < std::min(end, first + batch_size); ++i) out.push_back(data[std::size_t(order[std::size_t(i)])]);
-        return out;
-    }
-    for (std::int64_t i = k * batch_size; i < std::min(n, (k + 1) * batch_size); ++i) out.push_back(data[std::size_t(order[std::size_t(i)])]);
+    for (auto i : batch_indices(sizes, batch_size, seed, step, bucket_by_size)) out.push_back(data[std::size_t(i)]);
     return out;
 }
 
