@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "adit/nn/device.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
 #include "train_config.hpp"
@@ -36,6 +37,7 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
     c.app = app;
     c.run = [a, app, &global]() {
         return guarded("compress", [&]() {
+            nn::parse_device(global.device);  // a missing GPU is reported before any data is read
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(a->config);
             if (app->count("--steps")) config["train"]["steps"] = a->steps;
