@@ -12,7 +12,8 @@ namespace adit::cli {
 struct GlobalOptions {
     int threads = 0;            // 0 = all cores
     std::uint64_t seed = 0;
-    std::string device = "cpu"; // cpu | cuda
+    std::string device = "cpu"; // cpu | cuda | cuda:N (checked by nn::parse_device where used)
+    std::string precision;      // fp32 | bf16; empty: the config's (train) or fp32 (sample)
     int verbose = 0;            // -v count
     bool quiet = false;
 };

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "adit/nn/device.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
 #include "train_config.hpp"
@@ -36,7 +37,7 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
     c.app = app;
     c.run = [a, app, &global]() {
         return guarded("compress", [&]() {
-            if (global.device != "cpu") fail("device \"{}\": this build trains on the CPU only", global.device);
+            nn::parse_device(global.device);  // a missing GPU is reported before any data is read
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(a->config);
             if (app->count("--steps")) config["train"]["steps"] = a->steps;
@@ -44,6 +45,8 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = a->resume;
+            run.device = global.device;
+            run.precision = global.precision;
             run.stop = &g_compress_stop;
             std::signal(SIGINT, on_compress_sigint);
             run.progress = progress_bar("compress", global.quiet);

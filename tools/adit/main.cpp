@@ -37,7 +37,17 @@ int main(int argc, char** argv) {
     GlobalOptions global;
     app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
     app.add_option("--seed", global.seed, "random seed");
-    app.add_option("--device", global.device, "compute device")->check(CLI::IsMember({"cpu", "cuda"}));
+    app.add_option("--device", global.device, "compute device: cpu, cuda or cuda:N")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                const bool ok = s == "cpu" || s == "cuda" ||
+                                (s.rfind("cuda:", 0) == 0 && s.size() > 5 &&
+                                 s.find_first_not_of("0123456789", 5) == std::string::npos);
+                return ok ? std::string() : "must be cpu, cuda or cuda:N, not " + s;
+            },
+            "DEVICE"));
+    app.add_option("--precision", global.precision, "fp32 or bf16 (bf16 autocast on CUDA)")
+        ->check(CLI::IsMember({"fp32", "bf16"}));
     app.add_flag("-v,--verbose", global.verbose, "more log output (debug)");
     app.add_flag("-q,--quiet", global.quiet, "only warnings and errors on stderr");
 

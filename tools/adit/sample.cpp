@@ -9,6 +9,7 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
+#include "adit/nn/device.hpp"
 #include "adit/sample/sampler.hpp"
 #include "command.hpp"
 
@@ -39,10 +40,13 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     c.app = app;
     c.run = [a, &global]() {
         return guarded("sample", [&]() {
-            if (global.device != "cpu") fail("device \"{}\": this build samples on the CPU only", global.device);
+            const auto device = nn::parse_device(global.device);
             if (global.threads > 0) torch::set_num_threads(global.threads);
             torch::manual_seed(global.seed);
             auto model = models::load_dit(a->model, !a->raw);
+            model.model->to(device);
+            model.vae->to(device);
+            if (!global.precision.empty()) a->sampler.precision = global.precision;
             auto structures = sample::sample_structures(model, a->system, a->n, a->sampler);
             WriteOptions w;
             w.symmetrize = a->symmetrize;

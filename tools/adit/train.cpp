@@ -19,6 +19,7 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
+#include "adit/nn/device.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
 #include "eval_geometry.hpp"
@@ -59,13 +60,15 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
     c.run = [args, vae, conformer, &global]() {
         if (conformer.app->parsed()) return conformer.run();
         return guarded("train", [&]() {
-            if (global.device != "cpu") fail("device \"{}\": this build trains on the CPU only", global.device);
+            nn::parse_device(global.device);  // a missing GPU is reported before any data is read
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(args->config);
             if (args->steps > 0) config["train"]["steps"] = args->steps;
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = args->resume;
+            run.device = global.device;
+            run.precision = global.precision;
             run.stop = &g_stop;
             std::signal(SIGINT, on_sigint);
             const bool is_vae = vae->parsed();

@@ -38,7 +38,7 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     if (!std::filesystem::exists(path)) fail("{}: no such file", path);
     torch::serialize::InputArchive archive;
     try {
-        archive.load_from(path);
+        archive.load_from(path, torch::Device(torch::kCPU));  // GPU-written files load anywhere
     } catch (const c10::Error& e) {
         fail("{}: not a readable checkpoint ({})", path, e.what_without_backtrace());
     }

@@ -13,6 +13,7 @@
 #include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
 #include "adit/models/conformer_predict.hpp"
+#include "adit/nn/device.hpp"
 
 namespace adit::models {
 
@@ -227,7 +228,7 @@ void save_conformer_model(ConformerModel& model, const std::string& path, const 
     meta["units"] = "angstrom";
     meta["config"] = config_json;
     torch::serialize::OutputArchive archive;
-    model->save(archive);
+    nn::save_module_cpu(*model, archive);  // CPU tensors whatever the training device
     archive.write("adit_meta", c10::IValue(meta.dump()));
     archive.save_to(path);
 }
@@ -235,7 +236,7 @@ void save_conformer_model(ConformerModel& model, const std::string& path, const 
 ConformerModel load_conformer_model(const std::string& path) {
     torch::serialize::InputArchive archive;
     try {
-        archive.load_from(path);
+        archive.load_from(path, torch::Device(torch::kCPU));
     } catch (const std::exception& e) {
         fail("{}: not a LibTorch archive ({})", path, e.what());
     }
@@ -273,7 +274,7 @@ ConformerTrainReport train_conformer(const std::vector<ConformerExample>& exampl
     };
     torch::manual_seed(t.seed);
     if (t.threads > 0) torch::set_num_threads(t.threads);
-    const torch::Device device(t.device == "cuda" ? torch::kCUDA : torch::kCPU);
+    const torch::Device device = nn::parse_device(t.device);
 
     std::mt19937_64 rng(t.seed);
     std::vector<std::size_t> order(examples.size());
@@ -372,7 +373,7 @@ struct ConformerPredictor::Impl {
 ConformerPredictor::ConformerPredictor(const std::string& model_path, const std::string& device, int threads)
     : impl_(std::make_unique<Impl>()) {
     if (threads > 0) torch::set_num_threads(threads);
-    impl_->device = torch::Device(device == "cuda" ? torch::kCUDA : torch::kCPU);
+    impl_->device = nn::parse_device(device);
     impl_->model = load_conformer_model(model_path);
     impl_->model->to(impl_->device);
 }

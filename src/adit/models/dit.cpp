@@ -91,13 +91,15 @@ torch::Tensor DiTImpl::loss(const torch::Tensor& x1, const torch::Tensor& label,
         // With probability 1/2, condition on the model's own (detached) first estimate of x1.
         sc = torch::zeros_like(x1);
         auto use = torch::rand({B}, x1.options()) < 0.5;
-        if (use.any().item<bool>()) {
+        // The first pass always runs (no host round trip to ask whether any example uses it);
+        // the examples that do not use it get zeros, as before.
+        {
             torch::NoGradGuard no_grad;
-            auto first = forward(xt, t, y, mask, sc);
+            auto first = forward(xt, t, y, mask, sc).to(x1.dtype());
             sc = first * use.to(x1.dtype()).view({B, 1, 1});
         }
     }
-    auto pred = forward(xt, t, y, mask, sc);
+    auto pred = forward(xt, t, y, mask, sc).to(torch::kFloat32);  // the loss in fp32 under autocast too
     return ((pred - x1).pow(2) * maskf).sum() / (maskf.sum() * double(options_.latent_dim)).clamp_min(1);
 }
 

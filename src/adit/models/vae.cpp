@@ -174,10 +174,16 @@ VAEImpl::Decoded VAEImpl::decode(const torch::Tensor& z, const torch::Tensor& sy
     return {type_head->forward(h), cart_head->forward(h), frac_head->forward(h), lattice_head->forward(pooled)};
 }
 
-VAELoss VAEImpl::loss(const data::Batch& b, bool training) {
-    auto [mu, logvar] = encode(b, training);
+VAELoss VAEImpl::loss(const data::Batch& b, bool training, bool metrics) {
+    auto [mu_raw, logvar_raw] = encode(b, training);
+    // Under bf16 autocast the network's outputs are bf16; every loss term is computed in fp32.
+    auto mu = mu_raw.to(torch::kFloat32), logvar = logvar_raw.to(torch::kFloat32);
     auto z = training ? mu + torch::exp(0.5 * logvar) * torch::randn_like(mu) : mu;
     auto dec = decode(z, b.system, b.mask);
+    dec.type_logits = dec.type_logits.to(torch::kFloat32);
+    dec.cartesian = dec.cartesian.to(torch::kFloat32);
+    dec.fractional = dec.fractional.to(torch::kFloat32);
+    dec.lattice = dec.lattice.to(torch::kFloat32);
     const auto& w = options_.weights;
     auto maskf = b.mask.to(torch::kFloat32);  // [B, N]
     const auto B = double(b.size());
@@ -200,6 +206,7 @@ VAELoss VAEImpl::loss(const data::Batch& b, bool training) {
     r.total = weighted(l_types, w.atom_types) + weighted(l_cart, w.cartesian) + weighted(l_frac, w.fractional) +
               weighted(l_len, w.lattice_lengths) + weighted(l_ang, w.lattice_angles) + w.kl * kl.mean();
 
+    if (!metrics) return r;
     torch::NoGradGuard no_grad;
     r.types = l_types.mean().item<double>();
     r.cartesian = l_cart.mean().item<double>();

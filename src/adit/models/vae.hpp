@@ -85,7 +85,8 @@ public:
     Decoded decode(const torch::Tensor& z, const torch::Tensor& system, const torch::Tensor& mask);
 
     // Reconstruction + KL loss of one batch (training mode: corruption and latent sampling on).
-    VAELoss loss(const data::Batch& batch, bool training);
+    // metrics = false skips the diagnostic fields (each one a host synchronisation): only total.
+    VAELoss loss(const data::Batch& batch, bool training, bool metrics = true);
 
     // Decodes latents to a physical batch: argmax types, Å, wrapped fractional, lattice in Å/deg.
     data::Batch decode_to_batch(const torch::Tensor& z, const torch::Tensor& system, const torch::Tensor& mask);

@@ -1,7 +1,10 @@
 // Standard and MASA attention banks (see attention.hpp).
 #include "adit/nn/attention.hpp"
 
+#include <torch/version.h>
+
 #include <cmath>
+#include <limits>
 
 #include "adit/core/error.hpp"
 
@@ -51,31 +54,40 @@ AttentionStackImpl::AttentionStackImpl(const AttentionOptions& options) : option
 }
 
 AttentionStackImpl::Weights AttentionStackImpl::materialize() const {
-    return {q->weights(), k->weights(), v->weights(), o->weights()};
+    Weights w{q->weights(), k->weights(), v->weights(), o->weights(), {}, {}};
+    w.qkv = torch::cat({w.q, w.k, w.v}, 1);                           // [L, 3d, d]
+    w.qkv_bias = torch::cat({q->bias, k->bias, v->bias}, 1);          // [L, 3d]
+    return w;
 }
 
-torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const torch::Tensor& key_mask) {
-#if TORCH_VERSION_MAJOR >= 2
-    torch::Tensor attn_mask;
-    if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
-    return at::scaled_dot_product_attention(q, k, v, attn_mask);
-#else
+torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, const torch::Tensor& k,
+                                                    const torch::Tensor& v, const torch::Tensor& key_mask) {
     auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1)));  // [B, H, N, N]
     if (key_mask.defined())
         scores = scores.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
                                     -std::numeric_limits<float>::infinity());
     return torch::matmul(torch::softmax(scores, -1), v);  // [B, H, N, dh]
+}
+
+bool fused_attention_available() { return TORCH_VERSION_MAJOR >= 2; }
+
+torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                           const torch::Tensor& key_mask) {
+#if TORCH_VERSION_MAJOR >= 2
+    c10::optional<torch::Tensor> attn_mask;  // bool, true = the key takes part; broadcast over heads and queries
+    if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
+    return at::scaled_dot_product_attention(q, k, v, attn_mask);
+#else
+    return scaled_dot_product_attention_explicit(q, k, v, key_mask);
 #endif
 }
 
 torch::Tensor AttentionStackImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w,
                                           std::int64_t l) const {
     const auto B = x.size(0), N = x.size(1), H = options_.num_heads, dh = options_.d_model / H;
-    auto project = [&](const torch::Tensor& W, const ProjectionBank& bank) {
-        return torch::nn::functional::linear(x, W[l], bank->bias[l]).view({B, N, H, dh}).transpose(1, 2);
-    };
-    auto out = scaled_dot_product_attention(project(w.q, q), project(w.k, k), project(w.v, v), mask);  // [B, H, N, dh]
+    // One projection for Q, K and V: [B, N, 3, H, dh] -> 3 x [B, H, N, dh].
+    auto qkv = torch::nn::functional::linear(x, w.qkv[l], w.qkv_bias[l]).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
+    auto out = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask);  // [B, H, N, dh]
     out = out.transpose(1, 2).reshape({B, N, H * dh});
     return torch::nn::functional::linear(out, w.o[l], o->bias[l]);
 }

@@ -47,6 +47,8 @@ public:
 
     struct Weights {
         torch::Tensor q, k, v, o;  // [L, d, d]
+        torch::Tensor qkv;         // [L, 3d, d]: Q, K, V stacked, one matmul per layer
+        torch::Tensor qkv_bias;    // [L, 3d]
     };
     Weights materialize() const;
 
@@ -63,9 +65,17 @@ private:
 TORCH_MODULE(AttentionStack);
 
 // softmax(q k^T / sqrt(dh)) v with padded keys masked out. q, k, v: [B, H, N, dh];
-// key_mask: [B, N] bool or undefined. Uses the fused kernel on LibTorch >= 2.
+// key_mask: [B, N] bool or undefined. Uses the fused kernel on LibTorch >= 2
+// (at::scaled_dot_product_attention: flash / memory-efficient / cuDNN on CUDA), the explicit
+// softmax path below otherwise.
 torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                            const torch::Tensor& key_mask);
+// The explicit path (matmul, masked softmax, matmul), always available: the reference the
+// fused kernel is checked against.
+torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, const torch::Tensor& k,
+                                                    const torch::Tensor& v, const torch::Tensor& key_mask);
+// Whether scaled_dot_product_attention uses the fused kernel in this build.
+bool fused_attention_available();
 
 // Turns a trained standard stack's banks into MASA banks with `atoms` shared matrices each:
 // the best rank-S approximation across layers (SVD of the L x d^2 matrix of stacked weights).

@@ -4,6 +4,10 @@
 
 #include "adit/core/error.hpp"
 #include "adit/data/batch.hpp"
+#include "adit/nn/device.hpp"
+
+#include <algorithm>
+#include <numeric>
 
 namespace adit::sample {
 
@@ -18,7 +22,7 @@ torch::Tensor guided_x1(models::DiTImpl& dit, const torch::Tensor& x, double t, 
     auto null = torch::full_like(label, dit.options().num_classes);
     if (w == 0.0) return dit.forward(x, tt, null, mask, sc);
     auto out = dit.forward(torch::cat({x, x}), torch::cat({tt, tt}), torch::cat({label, null}), torch::cat({mask, mask}),
-                           torch::cat({sc, sc}));
+                           sc.defined() ? torch::cat({sc, sc}) : sc);
     auto cond = out.narrow(0, 0, B), uncond = out.narrow(0, B, B);
     return uncond + w * (cond - uncond);
 }
@@ -30,8 +34,9 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
     if (o.steps < 1) fail("the sampler needs at least one step");
     if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
     torch::NoGradGuard no_grad;
+    nn::AutocastGuard autocast(mask.device(), nn::parse_precision(o.precision));
     auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
-    auto x = dit.sample_noise(mask);
+    auto x = dit.sample_noise(mask);  // the state x stays fp32; network outputs are promoted
     auto x1 = torch::zeros_like(x);  // self-conditioning input: the previous estimate
     const double dt = (1.0 - o.t_start) / double(o.steps);
     for (std::int64_t i = 0; i < o.steps; ++i) {
@@ -67,23 +72,39 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     std::vector<std::int64_t> counts;
     if (o.fixed_atoms > 0) counts.assign(std::size_t(n), o.fixed_atoms);
     else counts = draw_atom_counts(model.metadata.at("atom_count_histogram").at(system).get<std::vector<double>>(), n);
-    std::vector<Structure> out;
+    // Sorted sizes: each batch pads to the largest of similar counts, not of a random draw.
+    std::vector<std::size_t> order(counts.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counts[a] < counts[b]; });
+    std::vector<Structure> out(counts.size());
     const double scale = model.model->latent_scale();
+    const auto device = model.model->parameters().front().device();
     for (std::int64_t start = 0; start < n; start += o.batch_size) {
         const auto B = std::min(o.batch_size, n - start);
-        std::int64_t N = 0;
-        for (std::int64_t i = 0; i < B; ++i) N = std::max(N, counts[std::size_t(start + i)]);
-        auto mask = torch::zeros({B, N}, torch::kBool);
-        for (std::int64_t i = 0; i < B; ++i) mask[i].slice(0, 0, counts[std::size_t(start + i)]) = true;
-        auto labels = torch::full({B}, label, torch::kInt64);
+        std::vector<std::int64_t> sizes(static_cast<std::size_t>(B), 0);
+        for (std::int64_t i = 0; i < B; ++i) sizes[std::size_t(i)] = counts[order[std::size_t(start + i)]];
+        const std::int64_t N = *std::max_element(sizes.begin(), sizes.end());
+        // One host-to-device copy of the sizes; the mask is built on the device.
+        auto n_atoms = torch::tensor(sizes, torch::kInt64).to(device);
+        auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
+                    n_atoms.unsqueeze(1);
+        auto labels = torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device));
         auto z = sample_latents(*model.model, labels, mask, o) * scale;
-        auto decoded = model.vae->decode_to_batch(z, labels, mask);
-        for (auto& s : data::uncollate(decoded)) {
-            s.id = fmt::format("adit-{}-{}", system, out.size());
+        // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
+        // the 2 x steps DiT passes.
+        auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), labels, mask);
+        for (torch::Tensor* t : {&decoded.atomic_numbers, &decoded.positions, &decoded.fractional, &decoded.lattice,
+                                 &decoded.mask, &decoded.system, &decoded.num_atoms})
+            *t = t->to(torch::kCPU);  // the batch's device-to-host copies (blocking), once per batch
+        auto structures = data::uncollate(decoded);
+        for (std::int64_t i = 0; i < B; ++i) {
+            const auto k = order[std::size_t(start + i)];
+            auto& s = structures[std::size_t(i)];
+            s.id = fmt::format("adit-{}-{}", system, k);
             s.properties.set("system", system);
             s.properties.set("sampling_steps", double(o.steps));
             s.properties.set("cfg_scale", o.cfg_scale);
-            out.push_back(std::move(s));
+            out[k] = std::move(s);
         }
         if (progress) progress(std::size_t(start + B), std::size_t(n), "sampling");
     }

@@ -23,6 +23,7 @@ struct SamplerOptions {
     double t_start = 0.01;
     std::int64_t batch_size = 256;
     std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
+    std::string precision = "fp32"; // "fp32" | "bf16" (autocast on CUDA; the ODE state stays fp32)
 };
 
 // Integrates latents for `label` [B] with real atoms `mask` [B, N]; returns normalised x1 [B, N, C].
@@ -34,6 +35,10 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
 std::vector<std::int64_t> draw_atom_counts(const std::vector<double>& histogram, std::int64_t n);
 
 // system: "molecule" | "crystal". Each structure carries properties "system" and "sampling_steps".
+// Runs on the device of model.model and model.vae (move both there first). Samples are grouped
+// into batches of similar atom count (sorted counts), so padding stays small; each batch is
+// integrated and decoded on the device and copied to the host once. The output keeps the order
+// of the drawn counts.
 std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
                                          const SamplerOptions& options, const ProgressCallback& progress = {});
 

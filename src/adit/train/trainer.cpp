@@ -1,8 +1,9 @@
 // The training loop shared by the VAE and the DiT (see trainer.hpp).
 #include "adit/train/trainer.hpp"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <torch/version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "adit/data/batch.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
+#include "adit/nn/device.hpp"
 
 namespace adit::train {
 
@@ -24,7 +26,8 @@ json to_json(const TrainOptions& o) {
     return {{"steps", o.steps},       {"batch_size", o.batch_size},   {"lr", o.lr},
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
             {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
-            {"augment_rotations", o.augment_rotations}};
+            {"augment_rotations", o.augment_rotations}, {"precision", o.precision},
+            {"bucket_by_size", o.bucket_by_size}};
 }
 
 TrainOptions train_options_from_json(const json& j) {
@@ -39,6 +42,8 @@ TrainOptions train_options_from_json(const json& j) {
     o.validate_every = j.value("validate_every", o.validate_every);
     o.seed = j.value("seed", o.seed);
     o.augment_rotations = j.value("augment_rotations", o.augment_rotations);
+    o.precision = nn::to_string(nn::parse_precision(j.value("precision", o.precision)));
+    o.bucket_by_size = j.value("bucket_by_size", o.bucket_by_size);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
     if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
@@ -55,6 +60,37 @@ json atom_count_histogram(const std::vector<Structure>& structures) {
     return {{"molecule", mol}, {"crystal", cry}};
 }
 
+std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, std::int64_t batch_size, std::uint64_t seed,
+                                        std::int64_t step, bool bucket_by_size) {
+    const auto n = std::int64_t(sizes.size());
+    if (n == 0 || batch_size < 1) return {};
+    const auto per_epoch = (n + batch_size - 1) / batch_size;
+    const auto epoch = step / per_epoch, k = step % per_epoch;
+    std::vector<std::int64_t> order(std::size_t(n), 0);
+    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
+    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+    std::vector<std::int64_t> out;
+    std::int64_t first = k * batch_size, end = n;
+    if (bucket_by_size) {
+        constexpr std::int64_t kWindow = 50;  // batches per sorted window
+        const auto w = k / kWindow;
+        const auto begin = w * kWindow * batch_size;
+        end = std::min(n, (w + 1) * kWindow * batch_size);
+        std::stable_sort(order.begin() + begin, order.begin() + end,
+                         [&](std::int64_t a, std::int64_t b) { return sizes[std::size_t(a)] < sizes[std::size_t(b)]; });
+        const auto batches = (end - begin + batch_size - 1) / batch_size;
+        std::vector<std::int64_t> visit(std::size_t(batches), 0);
+        for (std::int64_t i = 0; i < batches; ++i) visit[std::size_t(i)] = i;
+        std::mt19937_64 shuffle(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch) * 7919u + std::uint64_t(w) + 1u);
+        for (std::int64_t i = batches - 1; i > 0; --i)
+            std::swap(visit[std::size_t(i)], visit[std::size_t(shuffle() % std::uint64_t(i + 1))]);
+        first = begin + visit[std::size_t(k % kWindow)] * batch_size;
+    }
+    for (std::int64_t i = first; i < std::min(end, first + batch_size); ++i) out.push_back(order[std::size_t(i)]);
+    return out;
+}
+
 namespace {
 
 // Exponential moving average of parameters, by name; the decay warms up as (1+n)/(10+n).
@@ -62,18 +98,33 @@ class EMA {
 public:
     EMA(torch::nn::Module& module, double decay) : module_(module), decay_(decay) {
         torch::NoGradGuard g;
-        for (auto& p : module.named_parameters()) shadow_[p.key()] = p.value().detach().clone();
+        for (auto& p : module.named_parameters()) {
+            shadow_[p.key()] = p.value().detach().clone();
+            live_.push_back(p.value());
+            shadows_.push_back(shadow_[p.key()]);
+        }
     }
     void update(std::int64_t step) {
         torch::NoGradGuard g;
         const double d = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
-        for (auto& p : module_.named_parameters()) shadow_[p.key()].mul_(d).add_(p.value().detach(), 1 - d);
+#if TORCH_VERSION_MAJOR >= 2
+        // One multi-tensor kernel per op instead of two launches per parameter.
+        torch::_foreach_mul_(shadows_, d);
+        torch::_foreach_add_(shadows_, live_, 1 - d);
+#else
+        for (std::size_t i = 0; i < live_.size(); ++i) shadows_[i].mul_(d).add_(live_[i].detach(), 1 - d);
+#endif
     }
     void save(torch::serialize::OutputArchive& a) const {
-        for (const auto& [k, v] : shadow_) a.write(k, v);
+        for (const auto& [k, v] : shadow_) a.write(k, v.to(torch::kCPU));
     }
     void load(torch::serialize::InputArchive& a) {
-        for (auto& [k, v] : shadow_) a.read(k, v);
+        torch::NoGradGuard g;
+        for (auto& [k, v] : shadow_) {
+            torch::Tensor t;
+            a.read(k, t);
+            v.copy_(t);  // in place: shadows_ holds the same tensors
+        }
     }
     // Runs `f` with the EMA weights swapped into the module.
     void with_weights(const std::function<void()>& f) {
@@ -91,32 +142,116 @@ private:
     torch::nn::Module& module_;
     double decay_;
     std::map<std::string, torch::Tensor> shadow_;
+    std::vector<torch::Tensor> live_, shadows_;  // the same tensors, in one order, for the foreach ops
 };
 
-torch::Tensor rng_state() {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    return gen.get_state();
+// AdamW's moments live on the parameters' device; checkpoints hold them on the CPU.
+void move_optimizer_state(torch::optim::AdamW& optimizer, const torch::Device& device) {
+    for (auto& kv : optimizer.state()) {
+        auto& s = static_cast<torch::optim::AdamWParamState&>(*kv.second);
+        if (s.exp_avg().defined()) s.exp_avg(s.exp_avg().to(device));
+        if (s.exp_avg_sq().defined()) s.exp_avg_sq(s.exp_avg_sq().to(device));
+        if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
+    }
 }
-void set_rng_state(const torch::Tensor& state) {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(state);
+
+// Global-norm gradient clipping without a host round trip: returns the norm as a tensor.
+torch::Tensor clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
+    torch::NoGradGuard g;
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : params)
+        if (p.grad().defined()) grads.push_back(p.grad());
+    if (grads.empty()) return torch::zeros({});
+#if TORCH_VERSION_MAJOR >= 2
+    auto norms = torch::_foreach_norm(grads, 2);
+#else
+    std::vector<torch::Tensor> norms;
+    for (const auto& g : grads) norms.push_back(g.norm(2));
+#endif
+    auto total = torch::stack(norms).to(torch::kFloat32).norm(2);
+    auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+#if TORCH_VERSION_MAJOR >= 2
+    torch::_foreach_mul_(grads, coef);
+#else
+    for (auto& g : grads) g.mul_(coef);
+#endif
+    return total;
 }
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#define ADIT_FUSED_ADAMW 1
+#else
+#define ADIT_FUSED_ADAMW 0
+#endif
+
+// AdamW on CUDA through LibTorch's fused multi-tensor kernel (one launch for all parameters),
+// keeping torch::optim::AdamW's own state objects so that save/load and the CPU path are shared.
+// Elsewhere (CPU, LibTorch < 2.1) it is torch::optim::AdamW::step.
+class AdamWStepper {
+public:
+    AdamWStepper(torch::optim::AdamW& optimizer, const torch::Device& device) : optimizer_(optimizer) {
+        fused_ = ADIT_FUSED_ADAMW && device.is_cuda();
+    }
+    bool fused() const { return fused_; }
+    void reset() { steps_.clear(); }  // after optimizer.load
+    void step() {
+        if (!fused_) {
+            optimizer_.step();
+            return;
+        }
+#if ADIT_FUSED_ADAMW
+        torch::NoGradGuard g;
+        auto& group = optimizer_.param_groups().at(0);
+        auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
+        std::vector<torch::Tensor> ps, gs, m, v, steps;
+        auto& state = optimizer_.state();
+        for (auto& p : group.params()) {
+            if (!p.grad().defined()) continue;
+            auto it = state.find(p.unsafeGetTensorImpl());
+            if (it == state.end()) {
+                auto s = std::make_unique<torch::optim::AdamWParamState>();
+                s->step(0);
+                s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+                s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+                it = state.emplace(p.unsafeGetTensorImpl(), std::move(s)).first;
+            }
+            auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
+            auto st = steps_.find(p.unsafeGetTensorImpl());
+            if (st == steps_.end())
+                st = steps_.emplace(p.unsafeGetTensorImpl(),
+                                    torch::full({}, double(s.step()), p.options().dtype(torch::kFloat32))).first;
+            s.step(s.step() + 1);  // the kernel increments the device copy; this one is for checkpoints
+            ps.push_back(p);
+            gs.push_back(p.grad());
+            m.push_back(s.exp_avg());
+            v.push_back(s.exp_avg_sq());
+            steps.push_back(st->second);
+        }
+        if (ps.empty()) return;
+        // The kernel reads the step count for the bias corrections; like PyTorch's own fused
+        // path, the counts are incremented first (a zero count would divide by 1 - beta^0 = 0).
+        torch::_foreach_add_(steps, 1);
+        const auto betas = o.betas();
+        at::_fused_adamw_(ps, gs, m, v, {}, steps, o.lr(), std::get<0>(betas), std::get<1>(betas), o.weight_decay(),
+                          o.eps(), o.amsgrad(), /*maximize=*/false);
+#endif
+    }
+
+private:
+    torch::optim::AdamW& optimizer_;
+    bool fused_ = false;
+    std::map<void*, torch::Tensor> steps_;
+};
 
 // The structures of batch `step`: epoch e visits a permutation drawn from (seed, e) only, so
 // a resumed run sees exactly the batches an uninterrupted one would.
 std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::int64_t batch_size, std::uint64_t seed,
-                                      std::int64_t step) {
-    const auto n = std::int64_t(data.size());
-    const auto per_epoch = (n + batch_size - 1) / batch_size;
-    const auto epoch = step / per_epoch, k = step % per_epoch;
-    std::vector<std::int64_t> order(std::size_t(n), 0);
-    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
-    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+                                      std::int64_t step, bool bucket_by_size) {
+    std::vector<std::int64_t> sizes;
+    sizes.reserve(data.size());
+    for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
     std::vector<Structure> out;
-    for (std::int64_t i = k * batch_size; i < std::min(n, (k + 1) * batch_size); ++i) out.push_back(data[std::size_t(order[std::size_t(i)])]);
+    for (auto i : batch_indices(sizes, batch_size, seed, step, bucket_by_size)) out.push_back(data[std::size_t(i)]);
     return out;
 }
 
@@ -124,11 +259,12 @@ std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::i
 // where collate centred it); crystals are left as they are.
 data::Batch rotate_molecules(data::Batch b) {
     const auto B = b.size();
+    // Drawn on the CPU whatever the device, so that a seed gives the same rotations everywhere.
     auto q = std::get<0>(torch::linalg_qr(torch::randn({B, 3, 3})));       // random orthogonal
     auto det = torch::linalg_det(q).view({B, 1, 1});                       // +-1
     auto sign = torch::ones({B, 1, 3});
     sign.select(2, 2).copy_(det.view({B, 1}));
-    auto R = q * sign;                                                     // proper rotations
+    auto R = (q * sign).to(b.positions.device());                          // proper rotations
     auto molecule = (b.system == data::kMolecule).to(torch::kFloat32).view({B, 1, 1});
     b.positions = molecule * torch::matmul(b.positions, R) + (1 - molecule) * b.positions;
     return b;
@@ -148,11 +284,15 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     if (data.empty()) fail("no training structures");
     std::filesystem::create_directories(out_dir);
     const std::string path = (std::filesystem::path(out_dir) / (job.kind + ".pt")).string();
+    const torch::Device device = nn::parse_device(run_options.device);
+    const auto precision = nn::parse_precision(run_options.precision.empty() ? opt.precision : run_options.precision);
     auto& model = *job.model;
+    model.to(device);  // before the optimiser and the EMA take their references
     std::vector<torch::Tensor> params;
     for (auto& p : model.parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+    AdamWStepper stepper(optimizer, device);
     EMA ema(model, opt.ema_decay);
     std::int64_t step = 0;
     TrainResult result;
@@ -160,7 +300,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     if (run_options.resume) {
         if (!std::filesystem::exists(path)) fail("--resume: {} does not exist", path);
         torch::serialize::InputArchive a;
-        a.load_from(path);
+        a.load_from(path, device);  // written with CPU tensors; mapped straight onto this run's device
         auto meta = models::read_json(a, "metadata");
         models::check_metadata(meta, path, job.kind);
         if (meta["config"]["model"] != job.metadata["config"]["model"])
@@ -172,13 +312,21 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         ema.load(e);
         a.read("optimizer", o);
         optimizer.load(o);
-        torch::Tensor state;
-        a.read("rng", state);
-        set_rng_state(state);
+        move_optimizer_state(optimizer, device);
+        stepper.reset();
+        std::vector<torch::Tensor> states(1);
+        a.read("rng", states[0]);
+        torch::Tensor cuda_state;
+        // The CUDA generator's state only continues on a CUDA run; a CPU run of a CUDA checkpoint
+        // (or the reverse) resumes the data order and weights exactly, the noise draws differ.
+        if (device.is_cuda() && a.try_read("rng_cuda", cuda_state)) states.push_back(cuda_state);
+        nn::set_generator_states(device, states);
         step = meta.at("step").get<std::int64_t>();
         result.validation = meta.value("validation", json());
         log_info("resuming {} from step {}", path, step);
     }
+    log_info("training {} on {} ({}{})", job.kind, device.str(), nn::to_string(precision),
+             precision == nn::Precision::bf16 && !device.is_cuda() ? ": bf16 applies on CUDA only, fp32 here" : "");
 
     auto save = [&]() {
         json meta = job.metadata;
@@ -186,13 +334,17 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         if (!result.validation.is_null()) meta["validation"] = result.validation;
         torch::serialize::OutputArchive a, m, e, o;
         models::write_json(a, "metadata", meta);
-        model.save(m);
+        nn::save_module_cpu(model, m);
         a.write("model", m);
         ema.save(e);
         a.write("ema", e);
+        if (device.is_cuda()) move_optimizer_state(optimizer, torch::kCPU);
         optimizer.save(o);
+        if (device.is_cuda()) move_optimizer_state(optimizer, device);
         a.write("optimizer", o);
-        a.write("rng", rng_state());
+        const auto states = nn::generator_states(device);
+        a.write("rng", states[0]);
+        if (states.size() > 1) a.write("rng_cuda", states[1]);
         if (job.extra) job.extra(a);
         AtomicPath out(path);
         a.save_to(out.tmp_path());
@@ -202,7 +354,10 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     auto validate = [&]() {
         if (!job.validate) return;
         model.eval();
-        ema.with_weights([&] { result.validation = job.validate(); });
+        ema.with_weights([&] {
+            nn::AutocastGuard autocast(device, precision);
+            result.validation = job.validate();
+        });
         model.train();
         log_info("step {}: validation {}", step, result.validation.dump());
     };
@@ -216,20 +371,26 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
             break;
         }
-        auto batch = data::collate(batch_for_step(data, opt.batch_size, opt.seed, step));
-        auto loss = job.loss(batch);
-        const double value = loss.item<double>();
+        auto batch = data::collate(batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size)).to(device);
+        torch::Tensor loss;
+        {
+            nn::AutocastGuard autocast(device, precision);  // forward under autocast, backward outside
+            loss = job.loss(batch).to(torch::kFloat32);
+        }
+        optimizer.zero_grad();
+        loss.backward();
+        torch::Tensor norm;
+        if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
+        stepper.step();
+        ema.update(step);
+        // The one host synchronisation of the step: the loss (and gradient norm) for the NaN
+        // guard and the progress line, read after the whole step is queued.
+        auto host = (norm.defined() ? torch::stack({loss.detach(), norm}) : loss.detach().view({1})).to(torch::kCPU);
+        const double value = host[0].item<double>();
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        optimizer.zero_grad();
-        loss.backward();
-        if (opt.grad_clip > 0) {
-            const double norm = torch::nn::utils::clip_grad_norm_(params, opt.grad_clip);
-            if (!std::isfinite(norm)) fail("non-finite gradient norm at step {}", step + 1);
-        }
-        optimizer.step();
-        ema.update(step);
+        if (norm.defined() && !std::isfinite(host[1].item<double>())) fail("non-finite gradient norm at step {}", step + 1);
         ++step;
         ++done_here;
         result.losses.push_back(value);
@@ -279,11 +440,13 @@ TrainResult train_vae(const json& config_in, const std::vector<Structure>& train
     job.metadata = base_metadata("vae", config);
     job.metadata["normalization"] = models::to_json(norm);
     job.metadata["element_vocabulary"] = {{"encoding", "atomic_number"}, {"min", 1}, {"max", model_options.max_atomic_number}};
-    job.loss = [&](const data::Batch& b) { return vae->loss(opt.augment_rotations ? rotate_molecules(b) : b, true).total; };
+    job.loss = [&](const data::Batch& b) {
+        return vae->loss(opt.augment_rotations ? rotate_molecules(b) : b, true, /*metrics=*/false).total;
+    };
     const auto& val = validation_set.empty() ? train_set : validation_set;
     job.validate = [&]() {
         torch::NoGradGuard g;
-        auto r = vae->loss(data::collate(val), false);
+        auto r = vae->loss(data::collate(val).to(vae->parameters().front().device()), false);
         return json{{"structures", val.size()},         {"loss", r.total.item<double>()},
                     {"type_accuracy", r.type_accuracy}, {"cartesian_rmsd_angstrom", r.cartesian_rmsd},
                     {"fractional_rmse", r.fractional_rmse}, {"lattice_length_mae_angstrom", r.length_mae},
@@ -301,6 +464,8 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
                          const std::function<void(models::DiTImpl&)>& init, double scale) {
     for (auto& p : vae->parameters()) p.set_requires_grad(false);
     vae->eval();
+    const torch::Device device = nn::parse_device(run_options.device);
+    vae->to(device);
     const auto opt = train_options_from_json(config.value("train", json::object()));
     auto model_json = config.value("model", json::object());
     model_json["latent_dim"] = vae->options().latent_dim;  // the DiT works in the VAE's latent space
@@ -314,7 +479,7 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
         double sum2 = 0, count = 0;
         for (std::size_t i = 0; i < train_set.size(); i += 256) {
             std::vector<Structure> chunk(train_set.begin() + long(i), train_set.begin() + long(std::min(train_set.size(), i + 256)));
-            auto b = data::collate(chunk);
+            auto b = data::collate(chunk).to(device);
             auto mu = vae->encode(b, false).first;
             auto maskf = b.mask.to(torch::kFloat32).unsqueeze(-1);
             sum2 += (mu.pow(2) * maskf).sum().item<double>();
@@ -338,7 +503,7 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
         const auto b = opt.augment_rotations ? rotate_molecules(batch) : batch;
         {
             torch::NoGradGuard g;
-            x1 = vae->encode(b, false).first / scale;
+            x1 = vae->encode(b, false).first.to(torch::kFloat32) / scale;  // fp32 under autocast too
         }
         return dit->loss(x1, b.system, b.mask);
     };
@@ -346,7 +511,7 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
         torch::serialize::OutputArchive v, m;
         vae_meta.erase("validation");
         models::write_json(v, "metadata", vae_meta);
-        vae->save(m);  // the weights sampling uses (EMA)
+        nn::save_module_cpu(*vae, m);  // the weights sampling uses (EMA)
         v.write("model", m);
         a.write("vae", v);
     };

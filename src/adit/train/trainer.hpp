@@ -27,6 +27,11 @@ struct TrainOptions {
     std::int64_t validate_every = 0;    // steps between validations (0: only at the end)
     std::uint64_t seed = 0;
     bool augment_rotations = true;  // random rotation of every molecule in every batch (as the reference)
+    std::string precision = "fp32"; // "fp32" | "bf16" (bf16 autocast; CUDA only, the CPU stays fp32)
+    // Batches of similar atom counts: each window of 50 batches of the epoch's order is sorted by
+    // size before it is cut, so batches pad to little more than their own sizes (the batches of a
+    // window are then visited in a seeded random order). Off: pad to the largest of a random draw.
+    bool bucket_by_size = false;
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
@@ -36,6 +41,8 @@ struct RunOptions {
     std::int64_t stop_after = 0;   // stop (with a checkpoint) once this many steps are done (0: run all)
     const std::atomic<bool>* stop = nullptr;  // set asynchronously (Ctrl-C): checkpoint and stop
     ProgressCallback progress;     // (step, steps, "loss ... lr ... ") every step
+    std::string device = "cpu";    // "cpu" | "cuda" | "cuda:N" (nn::parse_device)
+    std::string precision;         // overrides train.precision when not empty
 };
 
 struct TrainResult {
@@ -62,6 +69,13 @@ TrainResult train_dit(const nlohmann::json& config, const std::string& vae_path,
 // config["train"] on `train_set`. Writes <out_dir>/dit.pt (embedding the same VAE).
 TrainResult compress_dit(const nlohmann::json& config, const std::string& model_path,
                          const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run);
+
+// Dataset positions of the structures of training step `step` (sizes[i] = atoms of structure i):
+// epoch e visits a permutation drawn from (seed, e) only; with bucket_by_size, each window of 50
+// batches of it is sorted by size before it is cut, and the window's batches are visited in a
+// seeded random order. Every structure appears once per epoch either way.
+std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, std::int64_t batch_size, std::uint64_t seed,
+                                        std::int64_t step, bool bucket_by_size);
 
 // Atom-count histogram per system ({"molecule": [count of size 0, 1, ...], "crystal": [...]}).
 nlohmann::json atom_count_histogram(const std::vector<Structure>& structures);
