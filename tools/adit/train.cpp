@@ -14,11 +14,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
+#include "adit/io/text_file.hpp"
+#include "adit/train/distributed.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
 #include "eval_geometry.hpp"
@@ -40,6 +43,9 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         std::string config, out, vae;
         bool resume = false;
         std::int64_t steps = 0;
+        bool distributed = false;
+        train::DistributedOptions dist;
+        std::string loss_log;
     };
     auto args = std::make_shared<Args>();
     auto* vae = app->add_subcommand("vae", "Train the all-atom VAE");
@@ -49,6 +55,13 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         sub->add_option("--out", args->out, "output directory (checkpoint <kind>.pt)")->required();
         sub->add_flag("--resume", args->resume, "continue from the checkpoint in --out");
         sub->add_option("--steps", args->steps, "override train.steps");
+        sub->add_flag("--distributed", args->distributed,
+                      "data-parallel over the processes that tools/gpu/launch.sh or torchrun started (RANK, WORLD_SIZE, ...)");
+        sub->add_option("--backend", args->dist.backend, "--distributed: gloo (CPU), nccl (CUDA) or auto")
+            ->check(CLI::IsMember({"auto", "gloo", "nccl"}));
+        sub->add_option("--bucket-mb", args->dist.bucket_mb, "--distributed: gradient all-reduce bucket size, MiB (default 25)")
+            ->check(CLI::PositiveNumber);
+        sub->add_option("--loss-log", args->loss_log, "write the training loss of every step (step<TAB>loss) to this file");
     }
     dit->add_option("--vae", args->vae, "trained VAE checkpoint")->required()->check(CLI::ExistingFile);
 
@@ -69,12 +82,27 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             run.stop = &g_stop;
             std::signal(SIGINT, on_sigint);
             const bool is_vae = vae->parsed();
-            run.progress = progress_bar(is_vae ? "vae" : "dit", global.quiet);
+            bool main_rank = true;
+            if (args->distributed) {
+                run.process_group = train::ProcessGroup::from_environment(
+                    args->dist, global.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
+                main_rank = run.process_group->rank() == 0;
+                if (!main_rank) spdlog::default_logger()->set_level(spdlog::level::warn);  // rank 0 logs
+            }
+            run.progress = progress_bar(is_vae ? "vae" : "dit", global.quiet || !main_rank);
             auto train_set = read_data(config, "train", args->config);
             if (train_set.empty()) fail("{}: [data] train lists no structures", args->config);
             train::TrainResult r;
             if (is_vae) r = train::train_vae(config, train_set, read_data(config, "validation", args->config), args->out, run);
             else r = train::train_dit(config, args->vae, train_set, args->out, run);
+            if (!main_rank) return g_stop ? 130 : 0;  // [distributed] rank 0 reports
+            if (!args->loss_log.empty()) {
+                AtomicOutput log(args->loss_log);
+                const auto first = r.step - std::int64_t(r.losses.size());
+                for (std::size_t i = 0; i < r.losses.size(); ++i)
+                    log.stream() << fmt::format("{}\t{:.9g}\n", first + std::int64_t(i) + 1, r.losses[i]);
+                log.commit();
+            }
             log_info("{:.3f} s/step; wrote {} at step {}", r.seconds_per_step, r.checkpoint, r.step);
             nlohmann::json summary = {{"checkpoint", r.checkpoint},
                                       {"step", r.step},

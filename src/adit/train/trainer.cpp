@@ -15,6 +15,7 @@
 #include "adit/data/batch.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
+#include "adit/train/distributed.hpp"
 
 namespace adit::train {
 
@@ -24,7 +25,7 @@ json to_json(const TrainOptions& o) {
     return {{"steps", o.steps},       {"batch_size", o.batch_size},   {"lr", o.lr},
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
             {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
-            {"augment_rotations", o.augment_rotations}};
+            {"augment_rotations", o.augment_rotations}, {"shards", o.shards}};
 }
 
 TrainOptions train_options_from_json(const json& j) {
@@ -39,6 +40,7 @@ TrainOptions train_options_from_json(const json& j) {
     o.validate_every = j.value("validate_every", o.validate_every);
     o.seed = j.value("seed", o.seed);
     o.augment_rotations = j.value("augment_rotations", o.augment_rotations);
+    o.shards = j.value("shards", o.shards);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
     if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
@@ -153,6 +155,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     for (auto& p : model.parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+    // [distributed] rank 0's weights everywhere, gradient hooks, the shards of each global batch.
+    DataParallel parallel(run_options.process_group, model, params, opt.seed, opt.shards);
     EMA ema(model, opt.ema_decay);
     std::int64_t step = 0;
     TrainResult result;
@@ -181,6 +185,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     }
 
     auto save = [&]() {
+        result.checkpoint = path;
+        if (!parallel.is_main()) return;  // [distributed] rank 0 writes
         json meta = job.metadata;
         meta["step"] = step;
         if (!result.validation.is_null()) meta["validation"] = result.validation;
@@ -197,10 +203,9 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         AtomicPath out(path);
         a.save_to(out.tmp_path());
         out.commit();
-        result.checkpoint = path;
     };
     auto validate = [&]() {
-        if (!job.validate) return;
+        if (!job.validate || !parallel.is_main()) return;
         model.eval();
         ema.with_weights([&] { result.validation = job.validate(); });
         model.train();
@@ -210,20 +215,27 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     model.train();
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t done_here = 0;
+    bool stop_agreed = false;  // [distributed] every rank stops at the same step
     while (step < opt.steps) {
         if (run_options.stop_after > 0 && step >= run_options.stop_after) break;
-        if (run_options.stop && run_options.stop->load()) {
+        if (stop_agreed || (!run_options.process_group && run_options.stop && run_options.stop->load())) {
             log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
             break;
         }
-        auto batch = data::collate(batch_for_step(data, opt.batch_size, opt.seed, step));
-        auto loss = job.loss(batch);
-        const double value = loss.item<double>();
+        const auto global_batch = batch_for_step(data, opt.batch_size, opt.seed, step);
+        optimizer.zero_grad();
+        // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
+        const auto stepped = parallel.step(
+            step, global_batch.size(),
+            [&](std::size_t begin, std::size_t end) {
+                return job.loss(data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end))));
+            },
+            run_options.stop && run_options.stop->load());
+        stop_agreed = stepped.stop;
+        const double value = stepped.loss;
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        optimizer.zero_grad();
-        loss.backward();
         if (opt.grad_clip > 0) {
             const double norm = torch::nn::utils::clip_grad_norm_(params, opt.grad_clip);
             if (!std::isfinite(norm)) fail("non-finite gradient norm at step {}", step + 1);
@@ -233,7 +245,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         ++step;
         ++done_here;
         result.losses.push_back(value);
-        if (run_options.progress) {
+        if (run_options.progress && parallel.is_main()) {
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             run_options.progress(std::size_t(step), std::size_t(opt.steps),
                                  fmt::format("loss {:.4f} lr {:.1e} {:.1f} step/s", value, opt.lr, double(done_here) / secs));
@@ -245,6 +257,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     result.seconds_per_step = done_here ? secs / double(done_here) : 0.0;
     if (step >= opt.steps && (opt.validate_every == 0 || step % opt.validate_every != 0)) validate();
     save();
+    parallel.barrier();  // [distributed] the checkpoint is complete before any rank returns
     result.step = step;
     return result;
 }

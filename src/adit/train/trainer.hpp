@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "adit/core/structure.hpp"
 
 namespace adit::train {
+
+class ProcessGroup;  // distributed.hpp
 
 struct TrainOptions {
     std::int64_t steps = 1000;
@@ -27,6 +30,10 @@ struct TrainOptions {
     std::int64_t validate_every = 0;    // steps between validations (0: only at the end)
     std::uint64_t seed = 0;
     bool augment_rotations = true;  // random rotation of every molecule in every batch (as the reference)
+    // The global batch is cut into this many shards, each with its own random stream (0: one per
+    // process). Runs with the same value give the same losses on any number of processes
+    // dividing it (distributed.hpp).
+    std::int64_t shards = 0;
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
@@ -36,6 +43,9 @@ struct RunOptions {
     std::int64_t stop_after = 0;   // stop (with a checkpoint) once this many steps are done (0: run all)
     const std::atomic<bool>* stop = nullptr;  // set asynchronously (Ctrl-C): checkpoint and stop
     ProgressCallback progress;     // (step, steps, "loss ... lr ... ") every step
+    // [distributed] data-parallel over this c10d group (null: one process). Rank 0 alone writes
+    // checkpoints, validates and reports progress.
+    std::shared_ptr<ProcessGroup> process_group;
 };
 
 struct TrainResult {
