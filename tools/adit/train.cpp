@@ -21,6 +21,7 @@
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
 #include "adit/io/text_file.hpp"
+#include "adit/sample/validation.hpp"
 #include "adit/train/distributed.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
@@ -46,6 +47,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         bool distributed = false;
         train::DistributedOptions dist;
         std::string loss_log;
+        std::int64_t shards = 0;
     };
     auto args = std::make_shared<Args>();
     auto* vae = app->add_subcommand("vae", "Train the all-atom VAE");
@@ -60,6 +62,9 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         sub->add_option("--backend", args->dist.backend, "--distributed: gloo (CPU), nccl (CUDA) or auto")
             ->check(CLI::IsMember({"auto", "gloo", "nccl"}));
         sub->add_option("--bucket-mb", args->dist.bucket_mb, "--distributed: gradient all-reduce bucket size, MiB (default 25)")
+            ->check(CLI::PositiveNumber);
+        sub->add_option("--shards", args->shards,
+                        "override train.shards: the global batch in this many shards (runs agree on any process count dividing it)")
             ->check(CLI::PositiveNumber);
         sub->add_option("--loss-log", args->loss_log, "write the training loss of every step (step<TAB>loss) to this file");
     }
@@ -76,6 +81,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(args->config);
             if (args->steps > 0) config["train"]["steps"] = args->steps;
+            if (args->shards > 0) config["train"]["shards"] = args->shards;
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = args->resume;
@@ -92,6 +98,14 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             run.progress = progress_bar(is_vae ? "vae" : "dit", global.quiet || !main_rank);
             auto train_set = read_data(config, "train", args->config);
             if (train_set.empty()) fail("{}: [data] train lists no structures", args->config);
+            if (!is_vae) {  // DiT validation: sample with the EMA weights, judge with the eval library
+                const auto vopt = sample::dit_validation_options_from_json(config.value("validation", nlohmann::json()));
+                run.dit_validation = [vopt, &global](models::LoadedDiT& m) {
+                    auto o = vopt;
+                    o.threads = global.threads;
+                    return sample::validate_dit(m, o);
+                };
+            }
             train::TrainResult r;
             if (is_vae) r = train::train_vae(config, train_set, read_data(config, "validation", args->config), args->out, run);
             else r = train::train_dit(config, args->vae, train_set, args->out, run);

@@ -355,6 +355,14 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
         }
         return dit->loss(x1, b.system, b.mask);
     };
+    if (run_options.dit_validation)
+        job.validate = [&]() {
+            models::LoadedDiT current;  // the DiT holds its EMA weights while this runs
+            current.model = dit;
+            current.vae = vae;
+            current.metadata = job.metadata;
+            return run_options.dit_validation(current);
+        };
     job.extra = [&](torch::serialize::OutputArchive& a) {
         torch::serialize::OutputArchive v, m;
         vae_meta.erase("validation");

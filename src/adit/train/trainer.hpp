@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,6 +15,10 @@
 
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
+
+namespace adit::models {
+struct LoadedDiT;  // checkpoint.hpp
+}
 
 namespace adit::train {
 
@@ -46,6 +51,9 @@ struct RunOptions {
     // [distributed] data-parallel over this c10d group (null: one process). Rank 0 alone writes
     // checkpoints, validates and reports progress.
     std::shared_ptr<ProcessGroup> process_group;
+    // DiT validation at validate_every (and at the end), run with the EMA weights: the CLI passes
+    // sample::validate_dit, so this layer needs neither the samplers nor the metrics.
+    std::function<nlohmann::json(models::LoadedDiT&)> dit_validation;
 };
 
 struct TrainResult {
