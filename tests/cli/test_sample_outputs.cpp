@@ -80,7 +80,8 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
         ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 8 --steps 20 --out molecules.h5");
         ok(dir, "adit info molecules.h5");
         const auto info = nlohmann::json::parse(ok(dir, "adit info molecules.h5 --json", false).out);
-        REQUIRE(info["num_structures"] == 8);
+        REQUIRE(info["structures"] == 8);
+        REQUIRE(info["systems"]["molecule"] == 8);
         REQUIRE(info["attributes"]["sample_model"] == "runs/smoke-dit/dit.pt");
         REQUIRE(info["attributes"]["sample_system"] == "molecule");
         REQUIRE(info["attributes"]["sample_steps"] == "20");
