@@ -448,21 +448,23 @@ ParallelStep DataParallel::step(std::int64_t step, std::size_t batch_size,
     std::vector<ShardSpan> mine;
     for (std::int64_t k = shards_ * r / W; k < shards_ * (r + 1) / W; ++k)
         if (spans[std::size_t(k)].end > spans[std::size_t(k)].begin) mine.push_back(spans[std::size_t(k)]);
-    double local = 0;
+    torch::Tensor local;  // no host synchronisation here: the loss stays a device tensor
     for (std::size_t i = 0; i < mine.size(); ++i) {
         const auto& s = mine[i];
         torch::manual_seed(shard_seed(seed_, step, s.index));
         auto loss = shard_loss(s.begin, s.end);
-        local += s.weight * loss.item<double>();
+        auto weighted = loss.detach().to(torch::kFloat64) * s.weight;
+        local = local.defined() ? local + weighted : weighted;
         if (reducer_ && i + 1 == mine.size()) reducer_->arm();
         (s.weight == 1.0 ? loss : loss * s.weight).backward();
     }
-    if (!group_) return {local, stop};
+    if (!local.defined()) local = torch::zeros({}, torch::kFloat64);  // no structures for this rank
+    if (!group_) return {local, torch::Tensor()};
     reducer_->finish();
-    auto agreed = torch::tensor({local, stop ? 1.0 : 0.0}, torch::kFloat64);
-    std::vector<torch::Tensor> t{agreed};
+    // The loss and the stop request in one all-reduce.
+    std::vector<torch::Tensor> t{torch::stack({local, torch::full({}, stop ? 1.0 : 0.0, local.options())})};
     group_->all_reduce_sum(t);
-    return {t[0][0].item<double>(), t[0][1].item<double>() > 0};
+    return {t[0][0], t[0][1]};
 }
 
 void DataParallel::barrier() {

@@ -86,10 +86,11 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// One training step's result, identical on every rank.
+// One training step's result, identical on every rank. Tensors, not numbers, so that the
+// trainer reads them in its one host synchronisation of the step (after queueing the optimiser).
 struct ParallelStep {
-    double loss = 0;     // sum over shards of weight x shard loss
-    bool stop = false;   // some rank asked to stop (Ctrl-C)
+    torch::Tensor loss;  // float64 scalar: sum over all shards of weight x shard loss
+    torch::Tensor stop;  // with a group: float64 scalar, > 0 if some rank asked to stop; else undefined
 };
 
 // Which structures [begin, end) of the global batch a shard covers, and its weight in the step.

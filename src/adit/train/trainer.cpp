@@ -231,8 +231,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
                 return job.loss(data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end))));
             },
             run_options.stop && run_options.stop->load());
-        stop_agreed = stepped.stop;
-        const double value = stepped.loss;
+        const double value = stepped.loss.item<double>();
+        stop_agreed = stepped.stop.defined() ? stepped.stop.item<double>() > 0 : run_options.stop && run_options.stop->load();
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
