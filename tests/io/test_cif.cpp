@@ -114,6 +114,28 @@ TEST_CASE("P1 CIF round trip keeps cell and sites", "[cif]") {
     }
 }
 
+TEST_CASE("properties travel as _adit_* items and come back", "[cif]") {
+    auto in = read_fixture("mp20_two_blocks.cif");
+    in[0].properties.set("system", std::string("crystal"));
+    in[0].properties.set("sampling_steps", 100.0);
+    in[0].properties.set("cfg_scale", 2.5);
+    in[0].properties.set("Model Path", std::string("runs/it's/dit.pt"));  // name and quote sanitised
+    std::ostringstream out;
+    write_cif(out, in);
+    const std::string text = out.str();
+    CHECK(text.find("_adit_system   'crystal'\n") != std::string::npos);
+    CHECK(text.find("_adit_sampling_steps   100\n") != std::string::npos);
+    CHECK(text.find("_adit_model_path   'runs/it s/dit.pt'\n") != std::string::npos);
+    const auto back = read_cif(text, "items");
+    REQUIRE(back.size() == 2);
+    REQUIRE(back[0].properties.find("system") != nullptr);
+    CHECK(std::get<std::string>(*back[0].properties.find("system")) == "crystal");
+    CHECK(back[0].properties.number("sampling_steps") == 100.0);
+    CHECK(back[0].properties.number("cfg_scale") == 2.5);
+    CHECK(std::get<std::string>(*back[0].properties.find("model_path")) == "runs/it s/dit.pt");
+    CHECK(back[1].properties.find("system") == nullptr);  // only the block that had them
+}
+
 TEST_CASE("structures with the same id get unique data block names", "[cif]") {
     CHECK(unique_block_names({"C", "c", "C", "", "a b"}) ==
           std::vector<std::string>{"C", "c_2", "C_3", "structure_4", "a_b"});

@@ -78,6 +78,11 @@ int info_dataset(const std::string& path, bool json) {
     j["skipped_records"] = d.metadata.skipped_records;
     j["command_line"] = d.metadata.command_line;
     j["created_by"] = d.metadata.created_by;
+    if (!d.metadata.attributes.empty()) {  // e.g. adit sample's sample_model, sample_steps, ...
+        nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
+        for (const auto& [name, value] : d.metadata.attributes) attributes[name] = value;
+        j["attributes"] = attributes;
+    }
     if (json) {
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -113,6 +118,7 @@ int info_dataset(const std::string& path, bool json) {
     for (const PreparedSource& s : d.metadata.sources)
         fmt::print("source {}  sha256 {}  records {}  skipped {}\n", s.path, s.sha256, s.records, s.skipped);
     fmt::print("command: {}\n", d.metadata.command_line);
+    for (const auto& [name, value] : d.metadata.attributes) fmt::print("{}: {}\n", name, value);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 // adit sample: draws structures from a trained DiT checkpoint (which embeds its VAE).
 //   adit sample --model DIT.pt --system molecule|crystal -n N --out FILE
-// FILE: .xyz, .extxyz, .sdf (molecules), .cif (crystals; --symmetrize), anything the
-// structure writers of interop/structure_files.hpp accept.
+// FILE: .xyz, .extxyz, .sdf (molecules), .cif (crystals; --symmetrize), .h5 (adit's HDF5 layout,
+// for `adit eval`/`adit info`), or a directory (one file per structure; --format). Every sample
+// carries system, step count, cfg, seed, sampler and model (sample/output.hpp).
 #include <torch/torch.h>
 
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
 #include "adit/nn/device.hpp"
+#include "adit/sample/output.hpp"
 #include "adit/sample/sampler.hpp"
 #include "command.hpp"
 
@@ -18,7 +20,7 @@ namespace adit::cli {
 Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     auto* app = parent.add_subcommand("sample", "Sample molecules or crystals from a trained model");
     struct Args {
-        std::string model, system, out;
+        std::string model, system, out, format;
         std::int64_t n = 0;
         bool symmetrize = false, raw = false;
         sample::SamplerOptions sampler;
@@ -27,7 +29,9 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--model", a->model, "DiT checkpoint (dit.pt)")->required()->check(CLI::ExistingFile);
     app->add_option("--system", a->system, "molecule or crystal")->required()->check(CLI::IsMember({"molecule", "crystal"}));
     app->add_option("-n", a->n, "number of structures")->required()->check(CLI::PositiveNumber);
-    app->add_option("--out", a->out, "output file (.xyz, .extxyz, .sdf, .cif, ...)")->required();
+    app->add_option("--out", a->out, "output: .xyz, .extxyz, .sdf, .cif, .h5, or a directory (one file per structure)")->required();
+    app->add_option("--format", a->format, "file format in an --out directory (default: xyz for molecules, cif for crystals)")
+        ->check(CLI::IsMember({"xyz", "extxyz", "sdf", "cif", "pdb"}));
     app->add_option("--steps", a->sampler.steps, "integration steps (default 100)")->check(CLI::PositiveNumber);
     app->add_option("--cfg", a->sampler.cfg_scale, "classifier-free guidance scale (default 2.0)");
     app->add_option("--sampler", a->sampler.method, "euler or heun")->check(CLI::IsMember({"euler", "heun"}));
@@ -48,10 +52,23 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             model.vae->to(device);
             if (!global.precision.empty()) a->sampler.precision = global.precision;
             auto structures = sample::sample_structures(model, a->system, a->n, a->sampler);
-            WriteOptions w;
+            sample::SampleProvenance p;
+            p.model = a->model;
+            p.system = a->system;
+            p.steps = a->sampler.steps;
+            p.cfg_scale = a->sampler.cfg_scale;
+            p.seed = global.seed;
+            p.sampler = a->sampler.method;
+            p.command_line = fmt::format("adit sample --model {} --system {} -n {} --steps {} --cfg {} --sampler {} --seed {}{}",
+                                         a->model, a->system, a->n, a->sampler.steps, a->sampler.cfg_scale, a->sampler.method,
+                                         global.seed, a->raw ? " --raw-weights" : "");
+            sample::stamp_provenance(structures, p);
+            sample::SampleWriteOptions w;
             w.symmetrize = a->symmetrize;
-            write_structures(a->out, structures, w);
-            log_info("wrote {} {}s to {}", structures.size(), a->system, a->out);
+            if (!a->format.empty()) w.format = format_from_name(a->format);
+            const auto files = sample::write_samples(a->out, structures, p, w);
+            log_info("wrote {} {}s to {}{}", structures.size(), a->system, a->out,
+                     files.size() > 1 ? fmt::format(" ({} files)", files.size()) : "");
             return 0;
         });
     };

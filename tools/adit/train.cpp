@@ -14,12 +14,16 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/structure_files.hpp"
 #include "adit/nn/device.hpp"
+#include "adit/io/text_file.hpp"
+#include "adit/sample/validation.hpp"
+#include "adit/train/distributed.hpp"
 #include "adit/train/trainer.hpp"
 #include "command.hpp"
 #include "eval_geometry.hpp"
@@ -41,6 +45,10 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         std::string config, out, vae;
         bool resume = false;
         std::int64_t steps = 0;
+        bool distributed = false;
+        train::DistributedOptions dist;
+        std::string loss_log;
+        std::int64_t shards = 0;
     };
     auto args = std::make_shared<Args>();
     auto* vae = app->add_subcommand("vae", "Train the all-atom VAE");
@@ -50,6 +58,16 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         sub->add_option("--out", args->out, "output directory (checkpoint <kind>.pt)")->required();
         sub->add_flag("--resume", args->resume, "continue from the checkpoint in --out");
         sub->add_option("--steps", args->steps, "override train.steps");
+        sub->add_flag("--distributed", args->distributed,
+                      "data-parallel over the processes that tools/gpu/launch.sh or torchrun started (RANK, WORLD_SIZE, ...)");
+        sub->add_option("--backend", args->dist.backend, "--distributed: gloo (CPU), nccl (CUDA) or auto")
+            ->check(CLI::IsMember({"auto", "gloo", "nccl"}));
+        sub->add_option("--bucket-mb", args->dist.bucket_mb, "--distributed: gradient all-reduce bucket size, MiB (default 25)")
+            ->check(CLI::PositiveNumber);
+        sub->add_option("--shards", args->shards,
+                        "override train.shards: the global batch in this many shards (runs agree on any process count dividing it)")
+            ->check(CLI::PositiveNumber);
+        sub->add_option("--loss-log", args->loss_log, "write the training loss of every step (step<TAB>loss) to this file");
     }
     dit->add_option("--vae", args->vae, "trained VAE checkpoint")->required()->check(CLI::ExistingFile);
 
@@ -64,6 +82,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(args->config);
             if (args->steps > 0) config["train"]["steps"] = args->steps;
+            if (args->shards > 0) config["train"]["shards"] = args->shards;
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = args->resume;
@@ -72,12 +91,36 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             run.stop = &g_stop;
             std::signal(SIGINT, on_sigint);
             const bool is_vae = vae->parsed();
-            run.progress = progress_bar(is_vae ? "vae" : "dit", global.quiet);
+            bool main_rank = true;
+            if (args->distributed) {
+                run.process_group = train::ProcessGroup::from_environment(
+                    args->dist, global.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
+                main_rank = run.process_group->rank() == 0;
+                run.device = run.process_group->device().str();  // cuda:LOCAL_RANK under NCCL
+                if (!main_rank) spdlog::default_logger()->set_level(spdlog::level::warn);  // rank 0 logs
+            }
+            run.progress = progress_bar(is_vae ? "vae" : "dit", global.quiet || !main_rank);
             auto train_set = read_data(config, "train", args->config);
             if (train_set.empty()) fail("{}: [data] train lists no structures", args->config);
+            if (!is_vae) {  // DiT validation: sample with the EMA weights, judge with the eval library
+                const auto vopt = sample::dit_validation_options_from_json(config.value("validation", nlohmann::json()));
+                run.dit_validation = [vopt, &global](models::LoadedDiT& m) {
+                    auto o = vopt;
+                    o.threads = global.threads;
+                    return sample::validate_dit(m, o);
+                };
+            }
             train::TrainResult r;
             if (is_vae) r = train::train_vae(config, train_set, read_data(config, "validation", args->config), args->out, run);
             else r = train::train_dit(config, args->vae, train_set, args->out, run);
+            if (!main_rank) return g_stop ? 130 : 0;  // [distributed] rank 0 reports
+            if (!args->loss_log.empty()) {
+                AtomicOutput log(args->loss_log);
+                const auto first = r.step - std::int64_t(r.losses.size());
+                for (std::size_t i = 0; i < r.losses.size(); ++i)
+                    log.stream() << fmt::format("{}\t{:.9g}\n", first + std::int64_t(i) + 1, r.losses[i]);
+                log.commit();
+            }
             log_info("{:.3f} s/step; wrote {} at step {}", r.seconds_per_step, r.checkpoint, r.step);
             nlohmann::json summary = {{"checkpoint", r.checkpoint},
                                       {"step", r.step},

@@ -77,6 +77,7 @@ SymmetrizedCrystal symmetrize(const Structure& crystal, const SymmetryTolerance&
     if (n_ops <= 0) fail("structure '{}': spglib has no operators for Hall number {}", crystal.id, d->hall_number);
     SymmetrizedCrystal out;
     out.id = crystal.id;
+    out.properties = crystal.properties;
     out.lattice = lattice;
     out.space_group_number = d->spacegroup_number;
     out.space_group_symbol = d->international_symbol;

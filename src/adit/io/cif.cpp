@@ -362,6 +362,12 @@ private:
         } catch (const Error& e) {
             error(b.line, "block {}: {}", b.name, e.what());
         }
+        // adit's own items (_adit_<name> value, written by write_cif) come back as properties.
+        for (const auto& [tag, values] : b.items)
+            if (tag.rfind("_adit_", 0) == 0 && tag.size() > 6 && values.size() == 1) {
+                if (const auto number = parse_double(values[0].text)) s.properties.set(tag.substr(6), *number);
+                else s.properties.set(tag.substr(6), values[0].text);
+            }
         return s;
     }
 
@@ -419,6 +425,25 @@ void write_cell(std::ostream& out, const std::string& name, const Lattice& latti
     fmt::print(out, "_symmetry_Int_Tables_number   {}\n", sg_number);
     fmt::print(out, "_chemical_formula_sum   '{}'\n", hill_formula_sum(numbers));
     fmt::print(out, "_cell_volume   {:.8f}\n", lattice.volume());
+}
+
+// A structure's properties as CIF items "_adit_<name> value" (names lower-cased, characters
+// outside [a-z0-9_] replaced by '_'; text values quoted), e.g. the sampling settings of
+// `adit sample`. read_cif turns them back into properties.
+void write_adit_items(std::ostream& out, const Properties& properties) {
+    for (const auto& [key, value] : properties) {
+        std::string name;
+        for (char ch : to_lower(key)) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+        if (name.empty()) continue;
+        if (const double* x = std::get_if<double>(&value)) {
+            fmt::print(out, "_adit_{}   {}\n", name, *x);
+        } else {
+            std::string text = std::get<std::string>(value);
+            for (char& ch : text)
+                if (ch == '\n' || ch == '\r' || ch == '\'') ch = ' ';
+            fmt::print(out, "_adit_{}   '{}'\n", name, text);
+        }
+    }
 }
 
 void write_operations(std::ostream& out, const std::vector<SymmetryOperation>& ops) {
@@ -541,6 +566,7 @@ void write_cif(std::ostream& out, const std::vector<Structure>& structures) {
     for (std::size_t n = 0; n < structures.size(); ++n) {
         const Structure& s = structures[n];
         write_cell(out, names[n], *s.lattice, "P 1", 1, s.numbers);
+        write_adit_items(out, s.properties);
         write_operations(out, {SymmetryOperation{}});
         const auto frac = s.fractional_positions();
         for (std::size_t i = 0; i < s.size(); ++i) {
@@ -561,6 +587,7 @@ void write_symmetrized_cif(std::ostream& out, const std::vector<SymmetrizedCryst
         std::vector<int> cell_numbers;  // the full cell's composition, for the formula
         for (const auto& site : c.sites) cell_numbers.insert(cell_numbers.end(), site.multiplicity, site.number);
         write_cell(out, names[n], c.lattice, c.space_group_symbol, c.space_group_number, cell_numbers);
+        write_adit_items(out, c.properties);
         write_operations(out, c.operations);
         for (std::size_t i = 0; i < c.sites.size(); ++i) {
             const auto& site = c.sites[i];

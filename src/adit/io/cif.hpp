@@ -70,6 +70,7 @@ struct SymmetrizedCrystal {
     int space_group_number = 1;
     std::vector<SymmetryOperation> operations;  // including centring translations
     std::vector<Site> sites;                    // the asymmetric unit
+    Properties properties;                      // written as _adit_<name> items
 };
 
 // P1 CIF, one data block per structure; block names are the ids made CIF-safe and unique.

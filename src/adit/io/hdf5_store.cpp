@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <set>
 
 #include "adit/core/error.hpp"
 #include "adit/io/text_file.hpp"
@@ -305,6 +306,10 @@ void write_file(const std::string& path, const PreparedData& data) {
     for (Split s : {Split::train, Split::val, Split::test})
         write_attribute(file, std::string("num_") + split_name(s), static_cast<std::int64_t>(data.split(s).size()));
     write_attribute(file, "skipped_records", data.metadata.skipped_records);
+    for (const auto& [name, value] : data.metadata.attributes) {
+        if (file.attrExists(name)) fail("{}: root attribute '{}' is part of the layout", path, name);
+        write_attribute(file, name, value);
+    }
 
     H5::Group atoms = file.createGroup("atoms");
     write_array(atoms, "Z", data.z, H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8);
@@ -406,6 +411,17 @@ PreparedData read_prepared(const std::string& path, const ReadPreparedOptions& o
         for (std::size_t i = 0; i < paths.size(); ++i)
             m.sources.push_back({paths[i], i < digests.size() ? digests[i] : "", i < records.size() ? records[i] : 0,
                                  i < skipped.size() ? skipped[i] : 0});
+        static const std::set<std::string> layout = {"format", "format_version", "geometry", "command_line", "created_by",
+                                                     "source_files", "source_sha256", "source_records", "source_skipped"};
+        for (int k = 0; k < file.getNumAttrs(); ++k) {
+            H5::Attribute a = file.openAttribute(static_cast<unsigned>(k));
+            const std::string name = a.getName();
+            if (layout.count(name) || a.getDataType().getClass() != H5T_STRING || a.getSpace().getSimpleExtentNpoints() != 1)
+                continue;
+            std::string value;
+            a.read(a.getStrType(), value);
+            m.attributes.emplace_back(name, value);
+        }
 
         H5::Group structures = file.openGroup("structures");
         data.offset = read_array<std::int64_t>(structures, "offset", H5::PredType::NATIVE_INT64);

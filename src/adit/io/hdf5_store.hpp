@@ -16,12 +16,14 @@
 // Root attributes: format ("adit-prepared"), format_version, geometry (the origin(s), e.g.
 // "dft" or "dft+etkdg-mmff"), command_line, created_by, source_files / source_sha256 /
 // source_records / source_skipped (one entry per input file), num_structures, num_atoms,
-// num_molecules, num_crystals, num_train / num_val / num_test, skipped_records.
+// num_molecules, num_crystals, num_train / num_val / num_test, skipped_records; and any
+// further string attributes of PreparedMetadata::attributes (samples: sample_model, ...).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adit/core/structure.hpp"
@@ -49,6 +51,10 @@ struct PreparedMetadata {
     std::string created_by;    // "adit 0.1.0"
     std::vector<PreparedSource> sources;
     std::int64_t skipped_records = 0;
+    // Further root string attributes, kept in order: e.g. `adit sample`'s sample_model,
+    // sample_system, sample_steps, sample_cfg, sample_seed. Read back as every root string
+    // attribute this layout does not define.
+    std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 struct PreparedProperty {

@@ -17,6 +17,7 @@
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
 #include "adit/nn/device.hpp"
+#include "adit/train/distributed.hpp"
 
 namespace adit::train {
 
@@ -27,7 +28,7 @@ json to_json(const TrainOptions& o) {
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
             {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
             {"augment_rotations", o.augment_rotations}, {"precision", o.precision},
-            {"bucket_by_size", o.bucket_by_size}};
+            {"bucket_by_size", o.bucket_by_size}, {"shards", o.shards}};
 }
 
 TrainOptions train_options_from_json(const json& j) {
@@ -44,6 +45,7 @@ TrainOptions train_options_from_json(const json& j) {
     o.augment_rotations = j.value("augment_rotations", o.augment_rotations);
     o.precision = nn::to_string(nn::parse_precision(j.value("precision", o.precision)));
     o.bucket_by_size = j.value("bucket_by_size", o.bucket_by_size);
+    o.shards = j.value("shards", o.shards);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
     if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
@@ -293,6 +295,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
     AdamWStepper stepper(optimizer, device);
+    // [distributed] rank 0's weights everywhere, gradient hooks, the shards of each global batch.
+    DataParallel parallel(run_options.process_group, model, params, opt.seed, opt.shards);
     EMA ema(model, opt.ema_decay);
     std::int64_t step = 0;
     TrainResult result;
@@ -329,6 +333,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
              precision == nn::Precision::bf16 && !device.is_cuda() ? ": bf16 applies on CUDA only, fp32 here" : "");
 
     auto save = [&]() {
+        result.checkpoint = path;
+        if (!parallel.is_main()) return;  // [distributed] rank 0 writes
         json meta = job.metadata;
         meta["step"] = step;
         if (!result.validation.is_null()) meta["validation"] = result.validation;
@@ -349,10 +355,9 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         AtomicPath out(path);
         a.save_to(out.tmp_path());
         out.commit();
-        result.checkpoint = path;
     };
     auto validate = [&]() {
-        if (!job.validate) return;
+        if (!job.validate || !parallel.is_main()) return;
         model.eval();
         ema.with_weights([&] {
             nn::AutocastGuard autocast(device, precision);
@@ -365,36 +370,46 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     model.train();
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t done_here = 0;
+    bool stop_agreed = false;  // [distributed] every rank stops at the same step
     while (step < opt.steps) {
         if (run_options.stop_after > 0 && step >= run_options.stop_after) break;
-        if (run_options.stop && run_options.stop->load()) {
+        if (stop_agreed || (!run_options.process_group && run_options.stop && run_options.stop->load())) {
             log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
             break;
         }
-        auto batch = data::collate(batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size)).to(device);
-        torch::Tensor loss;
-        {
-            nn::AutocastGuard autocast(device, precision);  // forward under autocast, backward outside
-            loss = job.loss(batch).to(torch::kFloat32);
-        }
+        const auto global_batch = batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size);
         optimizer.zero_grad();
-        loss.backward();
+        // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
+        const auto stepped = parallel.step(
+            step, global_batch.size(),
+            [&](std::size_t begin, std::size_t end) {
+                auto batch = data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end)))
+                                 .to(device);
+                nn::AutocastGuard autocast(device, precision);  // forward under autocast, backward outside
+                return job.loss(batch).to(torch::kFloat32);
+            },
+            run_options.stop && run_options.stop->load());
         torch::Tensor norm;
         if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
         stepper.step();
         ema.update(step);
-        // The one host synchronisation of the step: the loss (and gradient norm) for the NaN
-        // guard and the progress line, read after the whole step is queued.
-        auto host = (norm.defined() ? torch::stack({loss.detach(), norm}) : loss.detach().view({1})).to(torch::kCPU);
+        // The one host synchronisation of the step: the loss (and the agreed stop request and the
+        // gradient norm) for the NaN guard and the progress line, read after the step is queued.
+        std::vector<torch::Tensor> read{stepped.loss.to(torch::kFloat64).view({1})};
+        if (stepped.stop.defined()) read.push_back(stepped.stop.to(read[0].device(), torch::kFloat64).view({1}));
+        if (norm.defined()) read.push_back(norm.to(read[0].device(), torch::kFloat64).view({1}));
+        const auto host = torch::cat(read).to(torch::kCPU);
         const double value = host[0].item<double>();
+        stop_agreed = stepped.stop.defined() ? host[1].item<double>() > 0 : run_options.stop && run_options.stop->load();
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        if (norm.defined() && !std::isfinite(host[1].item<double>())) fail("non-finite gradient norm at step {}", step + 1);
+        if (norm.defined() && !std::isfinite(host[host.size(0) - 1].item<double>()))
+            fail("non-finite gradient norm at step {}", step + 1);
         ++step;
         ++done_here;
         result.losses.push_back(value);
-        if (run_options.progress) {
+        if (run_options.progress && parallel.is_main()) {
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             run_options.progress(std::size_t(step), std::size_t(opt.steps),
                                  fmt::format("loss {:.4f} lr {:.1e} {:.1f} step/s", value, opt.lr, double(done_here) / secs));
@@ -406,6 +421,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     result.seconds_per_step = done_here ? secs / double(done_here) : 0.0;
     if (step >= opt.steps && (opt.validate_every == 0 || step % opt.validate_every != 0)) validate();
     save();
+    parallel.barrier();  // [distributed] the checkpoint is complete before any rank returns
     result.step = step;
     return result;
 }
@@ -507,6 +523,14 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
         }
         return dit->loss(x1, b.system, b.mask);
     };
+    if (run_options.dit_validation)
+        job.validate = [&]() {
+            models::LoadedDiT current;  // the DiT holds its EMA weights while this runs
+            current.model = dit;
+            current.vae = vae;
+            current.metadata = job.metadata;
+            return run_options.dit_validation(current);
+        };
     job.extra = [&](torch::serialize::OutputArchive& a) {
         torch::serialize::OutputArchive v, m;
         vae_meta.erase("validation");

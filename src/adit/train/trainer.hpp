@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -14,7 +16,13 @@
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
 
+namespace adit::models {
+struct LoadedDiT;  // checkpoint.hpp
+}
+
 namespace adit::train {
+
+class ProcessGroup;  // distributed.hpp
 
 struct TrainOptions {
     std::int64_t steps = 1000;
@@ -32,6 +40,10 @@ struct TrainOptions {
     // size before it is cut, so batches pad to little more than their own sizes (the batches of a
     // window are then visited in a seeded random order). Off: pad to the largest of a random draw.
     bool bucket_by_size = false;
+    // The global batch is cut into this many shards, each with its own random stream (0: one per
+    // process). Runs with the same value give the same losses on any number of processes
+    // dividing it (distributed.hpp).
+    std::int64_t shards = 0;
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
@@ -43,6 +55,12 @@ struct RunOptions {
     ProgressCallback progress;     // (step, steps, "loss ... lr ... ") every step
     std::string device = "cpu";    // "cpu" | "cuda" | "cuda:N" (nn::parse_device)
     std::string precision;         // overrides train.precision when not empty
+    // [distributed] data-parallel over this c10d group (null: one process). Rank 0 alone writes
+    // checkpoints, validates and reports progress.
+    std::shared_ptr<ProcessGroup> process_group;
+    // DiT validation at validate_every (and at the end), run with the EMA weights: the CLI passes
+    // sample::validate_dit, so this layer needs neither the samplers nor the metrics.
+    std::function<nlohmann::json(models::LoadedDiT&)> dit_validation;
 };
 
 struct TrainResult {
