@@ -62,3 +62,39 @@ TEST_CASE("batch embedding counts failures and does not depend on the thread cou
     for (std::size_t k = 0; k < a.structures[4].size(); ++k) total_charge += std::abs(a.structures[4].charge(k));
     CHECK(total_charge == 2);
 }
+
+TEST_CASE("strained cages ETKDG rejects start from Open Babel's builder, then MMFF94", "[embedding]") {
+    // QM9 gdb 1,000-range cage (2-oxabicyclo[2.1.1]hexane core): RDKit 2022.09's ETKDG rejects
+    // every try (its tetrahedral-centre check fails on the bridgeheads).
+    const std::string cage = "CC12CCC1CO2";
+    adit::EmbedOptions no_fallback;
+    no_fallback.openbabel_fallback = false;
+    adit::EmbedOutcome failed;
+    CHECK_THROWS_AS(adit::embed_smiles(cage, 3, no_fallback, &failed), adit::Error);
+    CHECK(!failed.ok);
+
+    adit::EmbedOutcome outcome;
+    const adit::Structure s = adit::embed_smiles(cage, 3, {}, &outcome);
+    CHECK(outcome.ok);
+    CHECK(outcome.method == "openbabel");
+    CHECK(outcome.geometry == "openbabel-mmff");
+    REQUIRE(s.size() == 17);  // C6H10O
+    std::size_t hydrogens = 0;
+    for (int z : s.numbers) hydrogens += z == 1;
+    CHECK(hydrogens == 10);
+    CHECK(s.bonds.size() == 18);  // 17 atoms, two rings
+    for (const adit::Bond& b : s.bonds) {
+        const double d = distance(s, b.i, b.j);
+        const bool has_h = s.numbers[b.i] == 1 || s.numbers[b.j] == 1;
+        if (has_h) CHECK((d > 1.05 && d < 1.13));
+        else CHECK((d > 1.38 && d < 1.62));  // strained C-C up to ~1.58 Å
+    }
+    // every hydrogen sits on the heavy atom the SMILES gives it (atom order of AddHs)
+    for (const adit::Bond& b : s.bonds)
+        if (s.numbers[b.j] == 1) CHECK(s.numbers[b.i] != 1);
+    for (std::size_t i = 0; i < s.size(); ++i)
+        for (std::size_t j = i + 1; j < s.size(); ++j) CHECK(distance(s, static_cast<int>(i), static_cast<int>(j)) > 0.9);
+    // reproducible
+    const adit::Structure again = adit::embed_smiles(cage, 3);
+    for (std::size_t i = 0; i < s.size(); ++i) CHECK((again.positions[i] - s.positions[i]).norm() < 1e-6);
+}

@@ -2,6 +2,7 @@
 
 #include <openbabel/atom.h>
 #include <openbabel/bond.h>
+#include <openbabel/builder.h>
 #include <openbabel/mol.h>
 #include <openbabel/obconversion.h>
 #include <openbabel/oberror.h>
@@ -77,4 +78,30 @@ std::string openbabel_pdb_block(const Structure& s, bool use_given_bonds) {
     return conv.WriteString(&mol);
 }
 
+OpenBabelBuild openbabel_build_3d(const std::string& smiles) {
+    quiet_openbabel();
+    std::lock_guard<std::mutex> lock(openbabel_mutex());
+    OpenBabel::OBConversion conv;
+    if (!conv.SetInFormat("smi")) fail("Open Babel has no SMILES reader (format plugins missing?)");
+    OpenBabel::OBMol mol;
+    if (!conv.ReadString(&mol, smiles) || mol.NumAtoms() == 0) fail("Open Babel cannot read SMILES '{}'", smiles);
+    mol.AddHydrogens();
+    OpenBabel::OBBuilder builder;
+    if (!builder.Build(mol, /*stereoWarnings=*/false)) fail("the Open Babel 3D builder failed on '{}'", smiles);
+    OpenBabelBuild out;
+    for (auto it = mol.BeginAtoms(); it != mol.EndAtoms(); ++it) {
+        OpenBabel::OBAtom* a = *it;
+        out.numbers.push_back(static_cast<int>(a->GetAtomicNum()));
+        out.positions.emplace_back(a->GetX(), a->GetY(), a->GetZ());
+        int parent = -1;
+        if (a->GetAtomicNum() == 1 && a->GetExplicitDegree() == 1) {
+            OpenBabel::OBBondIterator bi;
+            if (OpenBabel::OBAtom* n = a->BeginNbrAtom(bi)) parent = static_cast<int>(n->GetIdx()) - 1;
+        }
+        out.parent.push_back(parent);
+    }
+    return out;
+}
+
 }  // namespace adit::interop
+

@@ -5,6 +5,7 @@
 #include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <GraphMol/Substruct/SubstructMatch.h>
 #include <openbabel/atom.h>
 #include <openbabel/bond.h>
 #include <openbabel/mol.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -84,6 +86,60 @@ std::vector<int> smiles_elements(const std::string& smiles) {
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
+}
+
+std::vector<std::pair<int, int>> smiles_formula(const std::string& smiles) {
+    auto mol = parse_quietly(smiles);
+    std::map<int, int> counts;
+    if (!mol) return {};
+    for (const RDKit::Atom* a : mol->atoms()) {
+        ++counts[a->getAtomicNum()];
+        if (const unsigned h = a->getTotalNumHs()) counts[1] += static_cast<int>(h);
+    }
+    return {counts.begin(), counts.end()};
+}
+
+bool smiles_matches_geometry(const std::string& smiles, const Structure& molecule) {
+    if (molecule.is_periodic() || molecule.size() == 0) return false;
+    auto query = parse_quietly(smiles);
+    if (!query) return false;
+    RDKit::MolOps::addHs(*query);
+    if (query->getNumAtoms() != molecule.size()) return false;
+    // Connectivity of the geometry from covalent radii (Open Babel's ConnectTheDots, the first
+    // step of its bond perception), as an RDKit graph of single bonds.
+    std::vector<std::pair<int, int>> bonds;
+    {
+        std::lock_guard<std::mutex> lock(openbabel_mutex());
+        OpenBabel::OBMol mol;
+        mol.BeginModify();
+        for (std::size_t i = 0; i < molecule.size(); ++i) {
+            OpenBabel::OBAtom* a = mol.NewAtom();
+            a->SetAtomicNum(molecule.numbers[i]);
+            a->SetVector(molecule.positions[i].x(), molecule.positions[i].y(), molecule.positions[i].z());
+        }
+        mol.EndModify();
+        mol.ConnectTheDots();
+        for (auto it = mol.BeginBonds(); it != mol.EndBonds(); ++it)
+            bonds.emplace_back(static_cast<int>((*it)->GetBeginAtomIdx()) - 1, static_cast<int>((*it)->GetEndAtomIdx()) - 1);
+    }
+    if (bonds.size() != query->getNumBonds()) return false;
+    RDKit::RWMol target;
+    for (int z : molecule.numbers) target.addAtom(new RDKit::Atom(z), true, true);
+    for (const auto& [i, j] : bonds) target.addBond(static_cast<unsigned>(i), static_cast<unsigned>(j), RDKit::Bond::SINGLE);
+    // The SMILES graph with orders, aromaticity and charges dropped: elements and edges only.
+    for (RDKit::Atom* a : query->atoms()) {
+        a->setFormalCharge(0);
+        a->setIsAromatic(false);
+        a->setChiralTag(RDKit::Atom::CHI_UNSPECIFIED);
+    }
+    for (RDKit::Bond* b : query->bonds()) {
+        b->setBondType(RDKit::Bond::SINGLE);
+        b->setIsAromatic(false);
+    }
+    RDKit::MolOps::fastFindRings(target);
+    RDKit::MolOps::fastFindRings(*query);
+    RDKit::MatchVectType match;
+    return RDKit::SubstructMatch(target, *query, match);  // same atom and bond counts: an isomorphism
 }
 
 std::string murcko_scaffold(const std::string& smiles) {
