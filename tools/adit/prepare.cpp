@@ -124,7 +124,7 @@ int run_prepare(const PrepareCliOptions& o, const GlobalOptions& g) {
         fmt::print("  embedded {} (ETKDG+MMFF proxy geometries; {} of them from the Open Babel builder), failed {}, MMFF not converged {}\n",
                    report.embedded, report.embedded_openbabel, report.embed_failed, report.mmff_not_converged);
     if (report.smiles_listed || report.smiles_list_mismatch)
-        fmt::print("  SMILES from --smiles-from {}, formula mismatches (perceived instead) {}\n", report.smiles_listed,
+        fmt::print("  SMILES from --smiles-from {}, not matching the geometry's formula and connectivity (perceived instead) {}\n", report.smiles_listed,
                    report.smiles_list_mismatch);
     if (report.molecules) fmt::print("  molecules without a determinable SMILES {}\n", report.smiles_unknown);
     fmt::print("  {:.1f} s\n", seconds);

@@ -3,6 +3,7 @@
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
+#include <GraphMol/PeriodicTable.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 #include <GraphMol/Substruct/SubstructMatch.h>
@@ -105,23 +106,17 @@ bool smiles_matches_geometry(const std::string& smiles, const Structure& molecul
     if (!query) return false;
     RDKit::MolOps::addHs(*query);
     if (query->getNumAtoms() != molecule.size()) return false;
-    // Connectivity of the geometry from covalent radii (Open Babel's ConnectTheDots, the first
-    // step of its bond perception), as an RDKit graph of single bonds.
+    // Connectivity of the geometry: pairs closer than 1.25 x the sum of RDKit's covalent radii
+    // (the criterion of eval/conformer/prepare_qm9.py), as an RDKit graph of single bonds.
     std::vector<std::pair<int, int>> bonds;
-    {
-        std::lock_guard<std::mutex> lock(openbabel_mutex());
-        OpenBabel::OBMol mol;
-        mol.BeginModify();
-        for (std::size_t i = 0; i < molecule.size(); ++i) {
-            OpenBabel::OBAtom* a = mol.NewAtom();
-            a->SetAtomicNum(molecule.numbers[i]);
-            a->SetVector(molecule.positions[i].x(), molecule.positions[i].y(), molecule.positions[i].z());
+    const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+    for (std::size_t i = 0; i < molecule.size(); ++i)
+        for (std::size_t j = i + 1; j < molecule.size(); ++j) {
+            const double cutoff = 1.25 * (table->getRcovalent(static_cast<unsigned>(molecule.numbers[i])) +
+                                          table->getRcovalent(static_cast<unsigned>(molecule.numbers[j])));
+            if ((molecule.positions[i] - molecule.positions[j]).norm() < cutoff)
+                bonds.emplace_back(static_cast<int>(i), static_cast<int>(j));
         }
-        mol.EndModify();
-        mol.ConnectTheDots();
-        for (auto it = mol.BeginBonds(); it != mol.EndBonds(); ++it)
-            bonds.emplace_back(static_cast<int>((*it)->GetBeginAtomIdx()) - 1, static_cast<int>((*it)->GetEndAtomIdx()) - 1);
-    }
     if (bonds.size() != query->getNumBonds()) return false;
     RDKit::RWMol target;
     for (int z : molecule.numbers) target.addAtom(new RDKit::Atom(z), true, true);

@@ -24,7 +24,7 @@ std::vector<int> smiles_elements(const std::string& smiles);
 std::vector<std::pair<int, int>> smiles_formula(const std::string& smiles);
 
 // True when the molecule a SMILES describes, hydrogens included, has the connectivity of the
-// geometry (bonds from covalent radii by Open Babel's ConnectTheDots): same elements, same
+// geometry (atom pairs closer than 1.25 x the sum of covalent radii): same elements, same
 // graph; bond orders, charges and stereo are not compared. QM9 has DFT geometries whose atoms
 // rearranged away from their GDB SMILES during optimisation: those fail this check.
 bool smiles_matches_geometry(const std::string& smiles, const Structure& molecule);
