@@ -1,10 +1,10 @@
 // Tests src/adit/interop/conformer_embedding.cpp (ETKDGv3 + MMFF94 proxies) on a handful of SMILES.
-#include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "adit/core/error.hpp"
 #include "adit/interop/conformer_embedding.hpp"
+
+#include <catch2/catch.hpp>  // after LibTorch, whose glog also defines CHECK
 
 namespace {
 double distance(const adit::Structure& s, int i, int j) { return (s.positions[i] - s.positions[j]).norm(); }
@@ -87,7 +87,7 @@ TEST_CASE("strained cages ETKDG rejects start from Open Babel's builder, then MM
         const double d = distance(s, b.i, b.j);
         const bool has_h = s.numbers[b.i] == 1 || s.numbers[b.j] == 1;
         if (has_h) CHECK((d > 1.05 && d < 1.13));
-        else CHECK((d > 1.38 && d < 1.62));  // strained C-C up to ~1.58 Å
+        else CHECK((d > 1.35 && d < 1.75));  // C-O 1.43, C-C 1.51, strained cage bonds longer
     }
     // every hydrogen sits on the heavy atom the SMILES gives it (atom order of AddHs)
     for (const adit::Bond& b : s.bonds)

@@ -45,8 +45,8 @@ int bond_order(const RDKit::Bond& b) {
 // hydrogens AddHs appended). Heavy atoms pair up in order; each heavy atom's hydrogens pair up
 // with the Open Babel hydrogens on the same heavy atom (they are interchangeable). Returns the
 // conformer id, or -1 if the two toolkits disagree on the atoms.
-int place_openbabel_coordinates(RDKit::RWMol& mol, const std::string& smiles) {
-    const interop::OpenBabelBuild built = interop::openbabel_build_3d(smiles);
+int place_openbabel_coordinates(RDKit::RWMol& mol, const std::string& smiles, unsigned seed) {
+    const interop::OpenBabelBuild built = interop::openbabel_build_3d(smiles, seed);
     std::vector<int> heavy_ob, heavy_rank_ob(built.numbers.size(), -1);
     for (std::size_t i = 0; i < built.numbers.size(); ++i)
         if (built.parent[i] < 0) {
@@ -162,7 +162,7 @@ Structure embed_smiles(const std::string& smiles, std::uint64_t seed, const Embe
     out.method = "etkdg";
     if (conf < 0 && options.openbabel_fallback) {
         try {
-            conf = place_openbabel_coordinates(*mol, smiles);
+            conf = place_openbabel_coordinates(*mol, smiles, static_cast<unsigned>(seed & 0x7fffffff));
         } catch (const std::exception&) {
             conf = -1;
         }
@@ -185,8 +185,17 @@ Structure embed_smiles(const std::string& smiles, std::uint64_t seed, const Embe
         }
     }
     if (out.method == "openbabel" && !specified_stereo_kept(*mol, conf)) {
-        out.error = fmt::format("the Open Babel builder did not keep the stereochemistry of '{}'", smiles);
-        fail("{}", out.error);
+        // The builder often makes the mirror image of a cage: reflect, then check again.
+        RDKit::Conformer& c = mol->getConformer(conf);
+        for (unsigned i = 0; i < mol->getNumAtoms(); ++i) {
+            RDGeom::Point3D p = c.getAtomPos(i);
+            p.z = -p.z;
+            c.setAtomPos(i, p);
+        }
+        if (!specified_stereo_kept(*mol, conf)) {
+            out.error = fmt::format("the Open Babel builder did not keep the stereochemistry of '{}'", smiles);
+            fail("{}", out.error);
+        }
     }
     // Kekulé bond orders (aromatic flags kept in the SMILES) so writers get explicit orders.
     RDKit::MolOps::Kekulize(*mol, /*markAtomsBonds=*/false);

@@ -7,6 +7,7 @@
 #include <openbabel/obconversion.h>
 #include <openbabel/oberror.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include "adit/core/error.hpp"
@@ -78,9 +79,13 @@ std::string openbabel_pdb_block(const Structure& s, bool use_given_bonds) {
     return conv.WriteString(&mol);
 }
 
-OpenBabelBuild openbabel_build_3d(const std::string& smiles) {
+OpenBabelBuild openbabel_build_3d(const std::string& smiles, unsigned seed) {
     quiet_openbabel();
     std::lock_guard<std::mutex> lock(openbabel_mutex());
+    // OBBuilder draws from the C library's generator: seeding it (under the lock) makes the
+    // coordinates a function of (SMILES, seed).
+    std::srand(seed);
+    srandom(seed);
     OpenBabel::OBConversion conv;
     if (!conv.SetInFormat("smi")) fail("Open Babel has no SMILES reader (format plugins missing?)");
     OpenBabel::OBMol mol;
