@@ -137,12 +137,12 @@ TEST_CASE("adit train conformer, then adit conformer --model on the trained file
     const Run p = adit(predict + " --threads 1");
     INFO(p.out);
     REQUIRE(p.status == 0);
-    CHECK_THAT(p.out, Catch::Contains("5 records written") && Catch::Contains("(model)"));
+    CHECK_THAT(p.out, Catch::Contains("5 records written") && Catch::Contains("(model+mmff)"));
     // records pair with the DFT references: same molecules, same atoms, same order
     const Run e = adit("eval geometry /tmp/adit_test_model.sdf tests/data/conformer/qm9_dft5.sdf");
     CHECK(e.status == 0);
     CHECK_THAT(e.out, Catch::Contains("n       5"));
-    CHECK_THAT(p.out, Catch::Contains("(model+mmff)"));  // MMFF94 clean-up is the model's default
+    // (MMFF94 clean-up is the model's default: "(model+mmff)" above)
 
     // Without --model the shipped model is used: $ADIT_MODELS is searched first.
     std::rename("/tmp/adit_test_train_conformer/model.pt", "/tmp/adit_test_train_conformer/conformer-qm9.pt");

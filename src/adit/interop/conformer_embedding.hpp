@@ -12,7 +12,8 @@
 // bicyclo[1.1.1]/[2.1.1]/[1.1.0] bridgeheads, ~7% of QM9) and burning its default 10 x atoms tries
 // on them used to dominate the CPU time. Those molecules start instead from Open Babel's 3D
 // builder (ring-fragment templates), then go through the same MMFF94 optimisation; their origin
-// label is "openbabel-mmff", per structure.
+// label is "openbabel-mmff", per structure. (Those Open Babel starts are not bit-reproducible
+// across runs; the ETKDG ones are.)
 #pragma once
 
 #include <cstdint>

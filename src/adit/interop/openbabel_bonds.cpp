@@ -82,8 +82,9 @@ std::string openbabel_pdb_block(const Structure& s, bool use_given_bonds) {
 OpenBabelBuild openbabel_build_3d(const std::string& smiles, unsigned seed) {
     quiet_openbabel();
     std::lock_guard<std::mutex> lock(openbabel_mutex());
-    // OBBuilder draws from the C library's generator: seeding it (under the lock) makes the
-    // coordinates a function of (SMILES, seed).
+    // OBBuilder draws from the C library's generator: seeding it (under the lock) makes repeated
+    // builds agree, but the first build of a ring system in a process still differs (Open
+    // Babel's internal state), so these coordinates are not reproducible across runs.
     std::srand(seed);
     srandom(seed);
     OpenBabel::OBConversion conv;
