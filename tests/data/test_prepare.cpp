@@ -150,17 +150,14 @@ TEST_CASE("--smiles-from: listed SMILES by id replace perception when the formul
     PrepareReport report;
     const adit::PreparedData d = prepare_dataset(o, &report);
     REQUIRE(d.size() == 20);
-    // gdb_106 (C1C2CC1O2, 2-oxabicyclo[1.1.1]pentane) is the one whose covalent-radius graph is
-    // not its SMILES graph (bond cutoff 1.25x the covalent radii): perceived instead.
-    CHECK(report.smiles_listed == 19);
-    CHECK(report.smiles_list_mismatch == 1);
+    CHECK(report.smiles_listed == 20);
+    CHECK(report.smiles_list_mismatch == 0);
     CHECK(report.smiles_unknown == 0);
     const auto listed = read_smiles_list(fixture("qm9_dft_20_smiles.csv"));
     REQUIRE(listed.size() == 20);
     for (std::size_t i = 0; i < 20; ++i) {
         CHECK(d.id[i] == listed[i].id);
-        if (d.id[i] == "gdb_106") CHECK(!d.smiles[i].empty());
-        else CHECK(d.smiles[i] == adit::canonical_smiles(listed[i].smiles));
+        CHECK(d.smiles[i] == adit::canonical_smiles(listed[i].smiles));
     }
     CHECK(d.smiles[19] == "c1cn[nH]c1");  // GDB's Kekulé "N1C=CC=N1", canonicalised by RDKit
 

@@ -121,20 +121,21 @@ bool smiles_matches_geometry(const std::string& smiles, const Structure& molecul
     RDKit::RWMol target;
     for (int z : molecule.numbers) target.addAtom(new RDKit::Atom(z), true, true);
     for (const auto& [i, j] : bonds) target.addBond(static_cast<unsigned>(i), static_cast<unsigned>(j), RDKit::Bond::SINGLE);
-    // The SMILES graph with orders, aromaticity and charges dropped: elements and edges only.
-    for (RDKit::Atom* a : query->atoms()) {
-        a->setFormalCharge(0);
-        a->setIsAromatic(false);
-        a->setChiralTag(RDKit::Atom::CHI_UNSPECIFIED);
+    // The SMILES graph as a fresh molecule of the same kind: elements and single bonds only (an
+    // edited copy of the sanitised molecule keeps ring and valence state that makes RDKit's atom
+    // matching refuse many true pairs).
+    RDKit::RWMol graph;
+    for (const RDKit::Atom* a : query->atoms()) {
+        auto* atom = new RDKit::Atom(a->getAtomicNum());
+        atom->setNoImplicit(true);
+        graph.addAtom(atom, true, true);
     }
-    for (RDKit::Bond* b : query->bonds()) {
-        b->setBondType(RDKit::Bond::SINGLE);
-        b->setIsAromatic(false);
-    }
+    for (const RDKit::Bond* b : query->bonds()) graph.addBond(b->getBeginAtomIdx(), b->getEndAtomIdx(), RDKit::Bond::SINGLE);
+    for (RDKit::Atom* a : target.atoms()) a->setNoImplicit(true);
     RDKit::MolOps::fastFindRings(target);
-    RDKit::MolOps::fastFindRings(*query);
+    RDKit::MolOps::fastFindRings(graph);
     RDKit::MatchVectType match;
-    return RDKit::SubstructMatch(target, *query, match);  // same atom and bond counts: an isomorphism
+    return RDKit::SubstructMatch(target, graph, match);  // same atom and bond counts: an isomorphism
 }
 
 std::string murcko_scaffold(const std::string& smiles) {
