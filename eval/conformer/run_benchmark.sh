@@ -19,13 +19,18 @@ for method in etkdg etkdg_mmff; do
   # independent baseline: RDKit's Python API
   $PY eval/conformer/etkdg_python.py $T.smi $OUT/${method}_python.sdf $flag
 done
-[ -n "$MODEL" ] && /usr/bin/time -f "%e s wall" $ADIT conformer --smiles-file $T.smi --out $OUT/model.sdf --model $MODEL --threads 2
+[ -n "$MODEL" ] && /usr/bin/time -f "%e s wall" $ADIT conformer --smiles-file $T.smi --out $OUT/model.sdf --model $MODEL --no-mmff --threads 2
 [ -n "$MODEL" ] && $ADIT conformer --smiles-file $T.smi --out $OUT/model_mmff.sdf --model $MODEL --mmff --threads 2
-# ETKDG fails on some strained cages: compare every method on the molecules it embedded.
-$PY eval/conformer/subset_sdf.py $OUT/etkdg.sdf $T.sdf $OUT/ref_common.sdf
+# RDKit's ETKDG fails on some strained cages (adit's --method etkdg starts those from Open Babel's
+# builder instead, SDF property `geometry`): compare every method on the molecules RDKit's own
+# Python ETKDG embedded, and also on all of them (the *_all.json files).
+for pred in etkdg etkdg_mmff model model_mmff; do
+  [ -f $OUT/$pred.sdf ] && $ADIT eval geometry $OUT/$pred.sdf $T.sdf --json $OUT/${pred}_all.json > /dev/null
+done
+$PY eval/conformer/subset_sdf.py $OUT/etkdg_python.sdf $T.sdf $OUT/ref_common.sdf
 for pred in etkdg etkdg_mmff etkdg_python etkdg_mmff_python model model_mmff; do
   [ -f $OUT/$pred.sdf ] || continue
-  $PY eval/conformer/subset_sdf.py $OUT/etkdg.sdf $OUT/$pred.sdf $OUT/${pred}_common.sdf
+  $PY eval/conformer/subset_sdf.py $OUT/etkdg_python.sdf $OUT/$pred.sdf $OUT/${pred}_common.sdf
   $ADIT eval geometry $OUT/${pred}_common.sdf $OUT/ref_common.sdf --json $OUT/$pred.json > /dev/null
   # adit's metrics checked against the independent numpy computation (fails if > 1e-3 Å apart)
   $PY eval/conformer/geometry_metrics.py $OUT/${pred}_common.sdf $OUT/ref_common.sdf --compare $OUT/$pred.json > $OUT/$pred.py.json

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -69,9 +71,19 @@ TEST_CASE("adit conformer --smiles writes one record with explicit hydrogens", "
 TEST_CASE("adit conformer: errors", "[cli][conformer]") {
     CHECK(adit("conformer --smiles C1CC --out /tmp/adit_test_bad.sdf").status == 1);
     CHECK(adit("conformer --out /tmp/adit_test_bad.sdf").status != 0);
+    // --method model without --model takes the shipped model; with none shipped, a clear error
+    setenv("ADIT_MODELS", "/nonexistent/adit_models", 1);
+    const bool shipped = std::ifstream(std::string(ADIT_SOURCE_DIR) + "/models/conformer-qm9.pt").good();
     const Run r = adit("conformer --smiles CCO --method model --out /tmp/adit_test_bad.sdf");
-    CHECK(r.status == 1);
-    CHECK_THAT(r.out, Catch::Contains("adit conformer: error: --method model needs --model"));
+    unsetenv("ADIT_MODELS");
+    if (!shipped) {
+        CHECK(r.status == 1);
+        CHECK_THAT(r.out, Catch::Contains("adit conformer: error: no shipped model 'conformer-qm9.pt'") &&
+                              Catch::Contains("/nonexistent/adit_models") && Catch::Contains("--model"));
+    } else {
+        CHECK(r.status == 0);
+    }
+    std::remove("/tmp/adit_test_bad.sdf");
 }
 
 TEST_CASE("adit eval geometry agrees with the independent numpy computation", "[cli][eval]") {
@@ -125,11 +137,23 @@ TEST_CASE("adit train conformer, then adit conformer --model on the trained file
     const Run p = adit(predict + " --threads 1");
     INFO(p.out);
     REQUIRE(p.status == 0);
-    CHECK_THAT(p.out, Catch::Contains("5 records written") && Catch::Contains("(model)"));
+    CHECK_THAT(p.out, Catch::Contains("5 records written") && Catch::Contains("(model+mmff)"));
     // records pair with the DFT references: same molecules, same atoms, same order
     const Run e = adit("eval geometry /tmp/adit_test_model.sdf tests/data/conformer/qm9_dft5.sdf");
     CHECK(e.status == 0);
     CHECK_THAT(e.out, Catch::Contains("n       5"));
+    // (MMFF94 clean-up is the model's default: "(model+mmff)" above)
+
+    // Without --model the shipped model is used: $ADIT_MODELS is searched first.
+    std::rename("/tmp/adit_test_train_conformer/model.pt", "/tmp/adit_test_train_conformer/conformer-qm9.pt");
+    setenv("ADIT_MODELS", "/tmp/adit_test_train_conformer", 1);
+    const Run shipped = adit("conformer --smiles-file tests/data/conformer/qm9_dft5.smi --out /tmp/adit_test_model.sdf --no-mmff --threads 1");
+    unsetenv("ADIT_MODELS");
+    std::rename("/tmp/adit_test_train_conformer/conformer-qm9.pt", "/tmp/adit_test_train_conformer/model.pt");
+    INFO(shipped.out);
+    CHECK(shipped.status == 0);
+    CHECK_THAT(shipped.out, Catch::Contains("5 records written") && Catch::Contains("(model)") &&
+                                Catch::Contains("/tmp/adit_test_train_conformer/conformer-qm9.pt"));
     const Run bad = adit("conformer --smiles CCO --model tests/data/conformer/qm9_dft5.sdf --out /tmp/adit_test_model.sdf");
     CHECK(bad.status == 1);
     CHECK_THAT(bad.out, Catch::Contains("not a LibTorch archive"));

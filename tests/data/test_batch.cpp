@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
-
+// LibTorch (through glog) defines CHECK too: include it first so that Catch2's CHECK wins.
 #include "adit/data/batch.hpp"
+
+#include <catch2/catch.hpp>
 
 namespace {
 

@@ -1,10 +1,10 @@
 // Tests src/adit/interop/conformer_embedding.cpp (ETKDGv3 + MMFF94 proxies) on a handful of SMILES.
-#include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "adit/core/error.hpp"
 #include "adit/interop/conformer_embedding.hpp"
+
+#include <catch2/catch.hpp>  // after LibTorch, whose glog also defines CHECK
 
 namespace {
 double distance(const adit::Structure& s, int i, int j) { return (s.positions[i] - s.positions[j]).norm(); }
@@ -61,4 +61,44 @@ TEST_CASE("batch embedding counts failures and does not depend on the thread cou
     int total_charge = 0;
     for (std::size_t k = 0; k < a.structures[4].size(); ++k) total_charge += std::abs(a.structures[4].charge(k));
     CHECK(total_charge == 2);
+}
+
+TEST_CASE("strained cages ETKDG rejects start from Open Babel's builder, then MMFF94", "[embedding]") {
+    // QM9 gdb 1,000-range cage (2-oxabicyclo[2.1.1]hexane core): RDKit 2022.09's ETKDG rejects
+    // every try (its tetrahedral-centre check fails on the bridgeheads).
+    const std::string cage = "CC12CCC1CO2";
+    adit::EmbedOptions no_fallback;
+    no_fallback.openbabel_fallback = false;
+    adit::EmbedOutcome failed;
+    CHECK_THROWS_AS(adit::embed_smiles(cage, 3, no_fallback, &failed), adit::Error);
+    CHECK(!failed.ok);
+
+    adit::EmbedOutcome outcome;
+    const adit::Structure s = adit::embed_smiles(cage, 3, {}, &outcome);
+    CHECK(outcome.ok);
+    CHECK(outcome.method == "openbabel");
+    CHECK(outcome.geometry == "openbabel-mmff");
+    REQUIRE(s.size() == 17);  // C6H10O
+    std::size_t hydrogens = 0;
+    for (int z : s.numbers) hydrogens += z == 1;
+    CHECK(hydrogens == 10);
+    CHECK(s.bonds.size() == 18);  // 17 atoms, two rings
+    for (const adit::Bond& b : s.bonds) {
+        const double d = distance(s, b.i, b.j);
+        const bool has_h = s.numbers[b.i] == 1 || s.numbers[b.j] == 1;
+        if (has_h) CHECK((d > 1.05 && d < 1.13));
+        else CHECK((d > 1.35 && d < 1.75));  // C-O 1.43, C-C 1.51, strained cage bonds longer
+    }
+    // every hydrogen sits on the heavy atom the SMILES gives it (atom order of AddHs)
+    for (const adit::Bond& b : s.bonds)
+        if (s.numbers[b.j] == 1) CHECK(s.numbers[b.i] != 1);
+    for (std::size_t i = 0; i < s.size(); ++i)
+        for (std::size_t j = i + 1; j < s.size(); ++j) CHECK(distance(s, static_cast<int>(i), static_cast<int>(j)) > 0.9);
+    // Open Babel's builder is not bit-reproducible across calls (its first build of a ring system
+    // in a process differs): the same atoms and a sane geometry again, not the same coordinates.
+    adit::EmbedOutcome second;
+    const adit::Structure again = adit::embed_smiles(cage, 3, {}, &second);
+    CHECK(second.geometry == "openbabel-mmff");
+    CHECK(again.numbers == s.numbers);
+    CHECK(again.bonds.size() == s.bonds.size());
 }

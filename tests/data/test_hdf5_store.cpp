@@ -1,7 +1,5 @@
 // Tests src/adit/io/hdf5_store.cpp (the prepared-dataset layout). They live with the data
 // suite because the loader is the layout's main reader.
-#include <catch2/catch.hpp>
-
 #include <H5Cpp.h>
 
 #include <unistd.h>
@@ -12,6 +10,8 @@
 
 #include "adit/core/error.hpp"
 #include "adit/io/hdf5_store.hpp"
+
+#include <catch2/catch.hpp>  // after LibTorch, whose glog also defines CHECK
 
 namespace fs = std::filesystem;
 

@@ -1,3 +1,6 @@
+// LibTorch (through glog) defines CHECK too: include it first so that Catch2's CHECK wins.
+#include "adit/data/loader.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,14 +1,17 @@
 // Tests src/adit/data/prepare.cpp on fixtures cut from ../shared/data (tests/data/prepare/).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "adit/core/error.hpp"
 #include "adit/data/dataset.hpp"
 #include "adit/data/prepare.hpp"
+#include "adit/interop/scaffold.hpp"
 #include "adit/interop/structure_files.hpp"
+
+#include <catch2/catch.hpp>  // after LibTorch, whose glog also defines CHECK
 
 namespace fs = std::filesystem;
 using namespace adit::data;
@@ -139,4 +142,40 @@ TEST_CASE("scaffold split of SMILES-built molecules keeps scaffolds together", "
     CHECK(total == 20);
     // acyclic molecules share the "" scaffold, the largest group: it goes to train whole
     for (std::int64_t i : d.split(adit::Split::test)) CHECK(d.smiles[static_cast<std::size_t>(i)].find('1') != std::string::npos);
+}
+
+TEST_CASE("--smiles-from: listed SMILES by id replace perception when the formula matches", "[prepare]") {
+    PrepareOptions o = options_for({{fixture("qm9_dft_20.extxyz"), std::nullopt}});
+    o.smiles_from = {fixture("qm9_dft_20_smiles.csv")};
+    PrepareReport report;
+    const adit::PreparedData d = prepare_dataset(o, &report);
+    REQUIRE(d.size() == 20);
+    CHECK(report.smiles_listed == 20);
+    CHECK(report.smiles_list_mismatch == 0);
+    CHECK(report.smiles_unknown == 0);
+    const auto listed = read_smiles_list(fixture("qm9_dft_20_smiles.csv"));
+    REQUIRE(listed.size() == 20);
+    for (std::size_t i = 0; i < 20; ++i) {
+        CHECK(d.id[i] == listed[i].id);
+        CHECK(d.smiles[i] == adit::canonical_smiles(listed[i].smiles));
+    }
+    CHECK(d.smiles[19] == "c1cn[nH]c1");  // GDB's Kekulé "N1C=CC=N1", canonicalised by RDKit
+
+    // A listed SMILES whose formula or connectivity is not the geometry's is not used.
+    const std::string wrong = "test_prepare_wrong_smiles.csv";
+    {
+        std::ofstream out(wrong);
+        // gdb 11 is acetaldehyde, not propanal (formula); gdb 14 is ethanol, written another
+        // way; gdb 22 is propan-2-ol, not methoxyethane (same formula C3H8O, other graph)
+        out << "gdb_index,smiles\n11,CCC=O\n14,OCC\n22,CCOC\n";
+    }
+    o.smiles_from = {wrong};
+    PrepareReport r2;
+    const adit::PreparedData w = prepare_dataset(o, &r2);
+    std::remove(wrong.c_str());
+    CHECK(r2.smiles_listed == 1);
+    CHECK(r2.smiles_list_mismatch == 2);
+    CHECK(w.smiles[0] == "CC=O");  // perceived from the DFT geometry
+    CHECK(w.smiles[1] == "CCO");
+    CHECK(w.smiles[2] == "CC(C)O");
 }

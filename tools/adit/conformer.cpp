@@ -11,6 +11,7 @@
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/shipped_models.hpp"
 #include "adit/interop/etkdg.hpp"
 #include "adit/interop/molecule_sdf.hpp"
 #include "adit/interop/smiles_graph.hpp"
@@ -22,9 +23,11 @@ namespace adit::cli {
 
 namespace {
 
+constexpr const char* kShippedConformerModel = "conformer-qm9.pt";
+
 struct ConformerArgs {
     std::string smiles, smiles_file, out, model, method, name;
-    bool mmff = false;
+    bool mmff = false, no_mmff = false;
     int batch_size = 256;
 };
 
@@ -48,9 +51,29 @@ void parallel_for(std::size_t n, int threads, F work) {
 
 int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
     const auto start = std::chrono::steady_clock::now();
-    std::string method = a.method.empty() ? (a.model.empty() ? "etkdg" : "model") : a.method;
-    if (method == "model" && a.model.empty()) fail("--method model needs --model MODEL.pt");
+    // Without --method: the model (--model, else the shipped models/conformer-qm9.pt), or ETKDG
+    // when no model is given and none is shipped. --method model without --model insists on the
+    // shipped model (shipped_model_path names every folder searched when it is absent).
+    std::string method = a.method;
+    std::string model_path = a.model;
+    if (method.empty()) {
+        method = "model";
+        if (model_path.empty()) {
+            try {
+                model_path = shipped_model_path(kShippedConformerModel);
+            } catch (const Error& e) {
+                method = "etkdg";
+                log_warn("no --model and no shipped {}: using RDKit ETKDG ({})", kShippedConformerModel, e.what());
+            }
+        }
+    } else if (method == "model" && model_path.empty()) {
+        model_path = shipped_model_path(kShippedConformerModel);
+    }
     if (method == "etkdg" && !a.model.empty()) log_warn("--model is ignored with --method etkdg");
+    // MMFF94 clean-up: on by default after the model (model+MMFF beats ETKDG+MMFF on all three
+    // Molecule3D metrics, the raw model loses D-MAE and its bonds are not clean, docs/BENCHMARKS.md);
+    // off by default for ETKDG, the raw Molecule3D baseline. --mmff / --no-mmff decide.
+    const bool mmff = a.mmff || (!a.no_mmff && method == "model");
 
     std::vector<Input> inputs;
     if (!a.smiles.empty()) {
@@ -82,7 +105,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
     if (method == "etkdg") {
         interop::EtkdgOptions opt;
         opt.seed = g.seed;
-        opt.mmff = a.mmff;
+        opt.mmff = mmff;
         parallel_for(inputs.size(), threads, [&](std::size_t i) {
             if (!graphs[i]) return;
             try {
@@ -92,7 +115,8 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
             }
         });
     } else {
-        models::ConformerPredictor predictor(a.model, g.device, threads);
+        log_info("model {}{}", model_path, mmff ? " + MMFF94 clean-up" : "");
+        models::ConformerPredictor predictor(model_path, g.device, threads);
         std::vector<const interop::MolecularGraph*> batch;
         std::vector<std::size_t> index;
         auto flush = [&] {
@@ -115,7 +139,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
                 if (static_cast<int>(batch.size()) >= a.batch_size) flush();
             }
         flush();
-        if (a.mmff)
+        if (mmff)
             parallel_for(inputs.size(), threads, [&](std::size_t i) {
                 if (!results[i]) return;
                 try {
@@ -142,7 +166,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
     out.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << fmt::format("{} records written to {} ({}{}), {} unparsable SMILES skipped, {} failed, {:.2f} s\n",
-                             written, a.out, method, a.mmff ? "+mmff" : "", unparsable, failed, seconds);
+                             written, a.out, method, mmff ? "+mmff" : "", unparsable, failed, seconds);
     return written > 0 || inputs.empty() ? 0 : 1;
 }
 
@@ -158,10 +182,13 @@ Command register_conformer(CLI::App& parent, const GlobalOptions& global) {
     smiles->excludes(file);
     sub->add_option("--name", args->name, "title of the record with --smiles");
     sub->add_option("-o,--out", args->out, "output SDF (.sdf or .sdf.gz)")->required();
-    sub->add_option("--model", args->model, "trained conformer model (.pt from `adit train conformer`)");
-    sub->add_option("--method", args->method, "model | etkdg (default: model when --model is given, else etkdg)")
+    sub->add_option("--model", args->model,
+                    "trained conformer model (.pt from `adit train conformer`; default: the shipped models/conformer-qm9.pt)");
+    sub->add_option("--method", args->method,
+                    "model | etkdg (default: model, from --model or the shipped model; etkdg when neither exists)")
         ->check(CLI::IsMember({"model", "etkdg"}));
-    sub->add_flag("--mmff", args->mmff, "MMFF94 clean-up of the geometry");
+    auto* mmff = sub->add_flag("--mmff", args->mmff, "MMFF94 clean-up of the geometry (default with the model)");
+    sub->add_flag("--no-mmff", args->no_mmff, "no MMFF94 clean-up (the raw model or ETKDG geometry)")->excludes(mmff);
     sub->add_option("--batch-size", args->batch_size, "molecules per model batch")->check(CLI::PositiveNumber);
     return {sub, [args, &global] {
                 return guarded("conformer", [&] {

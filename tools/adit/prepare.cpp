@@ -20,7 +20,7 @@ namespace adit::cli {
 namespace {
 
 struct PrepareCliOptions {
-    std::vector<std::string> inputs, train, val, test, exclude, proxy_elements;
+    std::vector<std::string> inputs, train, val, test, exclude, proxy_elements, smiles_from;
     std::string out, format, geometry, geometry_label, split = "none", on_error = "fail";
     std::int64_t limit = 0;
     bool no_smiles = false, json = false;
@@ -79,6 +79,7 @@ int run_prepare(const PrepareCliOptions& o, const GlobalOptions& g) {
     p.smiles = !o.no_smiles;
     p.exclude = o.exclude;
     p.proxy_elements = o.proxy_elements;
+    p.smiles_from = o.smiles_from;
     p.command_line = command_line();
 
     data::PrepareReport report;
@@ -100,9 +101,12 @@ int run_prepare(const PrepareCliOptions& o, const GlobalOptions& g) {
         j["skipped_records"] = report.skipped;
         j["excluded"] = report.excluded;
         j["embedded"] = report.embedded;
+        j["embedded_openbabel"] = report.embedded_openbabel;
         j["embed_failed"] = report.embed_failed;
         j["mmff_not_converged"] = report.mmff_not_converged;
         j["smiles_unknown"] = report.smiles_unknown;
+        j["smiles_listed"] = report.smiles_listed;
+        j["smiles_list_mismatch"] = report.smiles_list_mismatch;
         j["seconds"] = seconds;
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -117,8 +121,11 @@ int run_prepare(const PrepareCliOptions& o, const GlobalOptions& g) {
     if (report.filtered) fmt::print("  without --proxy-elements {}", report.filtered);
     fmt::print("\n");
     if (report.embedded || report.embed_failed)
-        fmt::print("  embedded {} (ETKDG+MMFF proxy geometries), failed {}, MMFF not converged {}\n", report.embedded,
-                   report.embed_failed, report.mmff_not_converged);
+        fmt::print("  embedded {} (ETKDG+MMFF proxy geometries; {} of them from the Open Babel builder), failed {}, MMFF not converged {}\n",
+                   report.embedded, report.embedded_openbabel, report.embed_failed, report.mmff_not_converged);
+    if (report.smiles_listed || report.smiles_list_mismatch)
+        fmt::print("  SMILES from --smiles-from {}, not matching the geometry's formula and connectivity (perceived instead) {}\n", report.smiles_listed,
+                   report.smiles_list_mismatch);
     if (report.molecules) fmt::print("  molecules without a determinable SMILES {}\n", report.smiles_unknown);
     fmt::print("  {:.1f} s\n", seconds);
     return 0;
@@ -148,6 +155,8 @@ Command register_prepare(CLI::App& parent, const GlobalOptions& global) {
     sub->add_option("--exclude", o->exclude, "leave out structures whose id appears in this file (repeatable)");
     sub->add_option("--proxy-elements", o->proxy_elements,
                     "embed only SMILES that contain one of these elements (e.g. F)")->delimiter(',');
+    sub->add_option("--smiles-from", o->smiles_from,
+                    "SMILES list (CSV with gdb_index/id, or .smi) whose SMILES, matched by id and formula, replace perception from geometry (repeatable)");
     sub->add_flag("--no-smiles", o->no_smiles, "do not determine SMILES of molecules from their geometry");
     sub->add_flag("--json", o->json, "print the summary as JSON");
     return {sub, [o, &global] { return guarded("prepare", [&] { return run_prepare(*o, global); }); }};

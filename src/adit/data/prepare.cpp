@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "adit/core/elements.hpp"
@@ -181,6 +182,12 @@ std::string recognised_origin(const std::string& path, const std::optional<FileF
     return "input";
 }
 
+std::vector<std::pair<int, int>> structure_formula(const Structure& s) {
+    std::map<int, int> counts;
+    for (int z : s.numbers) ++counts[z];
+    return {counts.begin(), counts.end()};
+}
+
 std::unordered_set<std::string> ids_of(const std::string& path, const std::optional<FileFormat>& format) {
     std::unordered_set<std::string> ids;
     if (is_smiles_list(path)) {
@@ -293,6 +300,19 @@ PreparedData prepare_dataset(const PrepareOptions& options, PrepareReport* repor
         log_info("{}: {} ids to exclude", path, ids.size());
     }
 
+    // --smiles-from: known SMILES by id (e.g. QM9's GDB SMILES by gdb_index), preferred to
+    // Open Babel perception for molecules read from geometry files.
+    std::unordered_map<std::string, std::string> known_smiles;
+    for (const std::string& path : options.smiles_from) {
+        std::size_t n = 0;
+        for (SmilesRecord& r : read_smiles_list(path))
+            if (!r.id.empty()) {
+                known_smiles[r.id] = std::move(r.smiles);
+                ++n;
+            }
+        log_info("{}: {} SMILES by id", path, n);
+    }
+
     struct Part {
         std::vector<Structure> structures;
         std::vector<std::string> smiles, origin;
@@ -343,7 +363,7 @@ PreparedData prepare_dataset(const PrepareOptions& options, PrepareReport* repor
                 }
                 todo.push_back(std::move(r));
             }
-            log_info("{}: embedding {} of {} SMILES with ETKDGv3 + MMFF94", in.path, todo.size(), records.size());
+            log_info("{}: embedding {} of {} SMILES with ETKDGv3 (Open Babel builder where it fails) + MMFF94", in.path, todo.size(), records.size());
             std::vector<std::string> smiles, ids;
             for (const SmilesRecord& r : todo) {
                 smiles.push_back(r.smiles);
@@ -364,6 +384,7 @@ PreparedData prepare_dataset(const PrepareOptions& options, PrepareReport* repor
                     continue;
                 }
                 ++report.embedded;
+                if (o.method == "openbabel") ++report.embedded_openbabel;
                 if (!o.mmff_converged) ++report.mmff_not_converged;
                 Structure s = std::move(result.structures[i]);
                 s.bonds.clear();  // connectivity lives in the SMILES column
@@ -394,16 +415,36 @@ PreparedData prepare_dataset(const PrepareOptions& options, PrepareReport* repor
             for (std::size_t r = 0; r < part.structures.size(); ++r)
                 if (!part.structures[r].is_periodic()) molecules.push_back(r);
             part.smiles.assign(part.structures.size(), "");
-            // A record that names its SMILES (an SDF data item `smiles`) keeps it verbatim: the
-            // user's statement beats perception, and files cut for geometry training
-            // (eval/conformer/prepare_qm9.py) rely on its atom order (RDKit, explicit H) being
-            // the coordinates' order. The others get theirs from the geometry.
+            // Where the SMILES of a molecule comes from, first match wins:
+            //  1. the record names it (an SDF data item `smiles`): kept verbatim, the user's
+            //     statement; files cut for geometry training (eval/conformer/prepare_qm9.py) rely
+            //     on its atom order (RDKit, explicit H) being the coordinates' order;
+            //  2. --smiles-from lists one for the id, with the geometry's formula (hydrogens
+            //     included) and connectivity: stored canonical;
+            //  3. perceived from the geometry (Open Babel), unless --no-smiles.
             std::vector<std::size_t> perceive;
             for (std::size_t r : molecules) {
                 const PropertyValue* named = part.structures[r].properties.find("smiles");
                 const std::string* text = named ? std::get_if<std::string>(named) : nullptr;
-                if (text && !text->empty()) part.smiles[r] = *text;
-                else perceive.push_back(r);
+                if (text && !text->empty()) {
+                    part.smiles[r] = *text;
+                    continue;
+                }
+                const auto it = known_smiles.find(part.structures[r].id);
+                if (it != known_smiles.end()) {
+                    const std::string canonical = canonical_smiles(it->second);
+                    if (!canonical.empty() && smiles_formula(it->second) == structure_formula(part.structures[r]) &&
+                        smiles_matches_geometry(it->second, part.structures[r])) {
+                        part.smiles[r] = canonical;
+                        ++report.smiles_listed;
+                        continue;
+                    }
+                    ++report.smiles_list_mismatch;
+                    if (report.messages.size() < 50)
+                        report.messages.push_back(fmt::format("{}: {}: listed SMILES {} is not the geometry's formula and connectivity; perceived instead",
+                                                              in.path, part.structures[r].id, it->second));
+                }
+                perceive.push_back(r);
             }
             if (options.smiles && !perceive.empty()) {
                 std::vector<Structure> mols;

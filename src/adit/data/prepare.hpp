@@ -35,6 +35,8 @@ struct PrepareOptions {
     bool smiles = true;                   // canonical SMILES of molecules (Open Babel perception for XYZ)
     std::vector<std::string> exclude;     // files whose structure ids are left out (e.g. a test split)
     std::vector<std::string> proxy_elements;  // embed only SMILES containing one of these elements
+    std::vector<std::string> smiles_from; // SMILES lists whose SMILES (by id) replace perception from geometry
+                                          // when formula and connectivity agree with the geometry
     std::string command_line;
 };
 
@@ -45,7 +47,10 @@ struct PrepareReport {
     std::int64_t duplicates = 0;          // SMILES records whose id a structure file already holds
     std::int64_t filtered = 0;            // SMILES records without any --proxy-elements element
     std::int64_t embedded = 0, embed_failed = 0, mmff_not_converged = 0;
+    std::int64_t embedded_openbabel = 0;  // of embedded: started from Open Babel's builder (ETKDG failed)
     std::int64_t smiles_unknown = 0;      // molecules whose SMILES could not be determined
+    std::int64_t smiles_listed = 0;       // molecules whose SMILES came from --smiles-from
+    std::int64_t smiles_list_mismatch = 0;  // listed SMILES whose formula or connectivity is not the geometry's (perceived instead)
     std::vector<std::string> messages;    // one line per skipped record / failed embedding (first 50)
 };
 

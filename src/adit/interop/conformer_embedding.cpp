@@ -3,6 +3,7 @@
 
 #include <GraphMol/DistGeomHelpers/Embedder.h>
 #include <GraphMol/ForceFieldHelpers/MMFF/MMFF.h>
+#include <GraphMol/Conformer.h>
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "adit/core/error.hpp"
+#include "adit/interop/openbabel_bonds.hpp"
 
 namespace adit {
 
@@ -39,9 +41,98 @@ int bond_order(const RDKit::Bond& b) {
     }
 }
 
+// Puts Open Babel builder coordinates onto the RDKit molecule (atoms: SMILES order, then the
+// hydrogens AddHs appended). Heavy atoms pair up in order; each heavy atom's hydrogens pair up
+// with the Open Babel hydrogens on the same heavy atom (they are interchangeable). Returns the
+// conformer id, or -1 if the two toolkits disagree on the atoms.
+int place_openbabel_coordinates(RDKit::RWMol& mol, const std::string& smiles, unsigned seed) {
+    const interop::OpenBabelBuild built = interop::openbabel_build_3d(smiles, seed);
+    std::vector<int> heavy_ob, heavy_rank_ob(built.numbers.size(), -1);
+    for (std::size_t i = 0; i < built.numbers.size(); ++i)
+        if (built.parent[i] < 0) {
+            heavy_rank_ob[i] = static_cast<int>(heavy_ob.size());
+            heavy_ob.push_back(static_cast<int>(i));
+        }
+    std::vector<std::vector<int>> hydrogens_ob(heavy_ob.size());
+    for (std::size_t i = 0; i < built.numbers.size(); ++i)
+        if (built.parent[i] >= 0) {
+            const int rank = heavy_rank_ob[static_cast<std::size_t>(built.parent[i])];
+            if (rank < 0) return -1;
+            hydrogens_ob[static_cast<std::size_t>(rank)].push_back(static_cast<int>(i));
+        }
+    if (built.numbers.size() != mol.getNumAtoms()) return -1;
+    auto hydrogen_parent = [&](const RDKit::Atom* a) -> int {
+        if (a->getAtomicNum() != 1 || a->getDegree() != 1) return -1;
+        const RDKit::Atom* n = mol[*mol.getAtomNeighbors(a).first];
+        return n->getAtomicNum() == 1 ? -1 : static_cast<int>(n->getIdx());
+    };
+    std::vector<int> heavy_rank(mol.getNumAtoms(), -1), source(mol.getNumAtoms(), -1);
+    int rank = 0;
+    for (const RDKit::Atom* a : mol.atoms()) {
+        if (hydrogen_parent(a) >= 0) continue;
+        if (rank >= static_cast<int>(heavy_ob.size()) ||
+            built.numbers[static_cast<std::size_t>(heavy_ob[static_cast<std::size_t>(rank)])] != a->getAtomicNum())
+            return -1;
+        heavy_rank[a->getIdx()] = rank;
+        source[a->getIdx()] = heavy_ob[static_cast<std::size_t>(rank)];
+        ++rank;
+    }
+    if (rank != static_cast<int>(heavy_ob.size())) return -1;
+    std::vector<std::size_t> used(heavy_ob.size(), 0);
+    for (const RDKit::Atom* a : mol.atoms()) {
+        const int parent = hydrogen_parent(a);
+        if (parent < 0) continue;
+        const int parent_rank = heavy_rank[static_cast<std::size_t>(parent)];
+        if (parent_rank < 0) return -1;
+        auto& list = hydrogens_ob[static_cast<std::size_t>(parent_rank)];
+        std::size_t& k = used[static_cast<std::size_t>(parent_rank)];
+        if (k >= list.size()) return -1;
+        source[a->getIdx()] = list[k++];
+    }
+    for (std::size_t r = 0; r < used.size(); ++r)
+        if (used[r] != hydrogens_ob[r].size()) return -1;
+    auto* conf = new RDKit::Conformer(mol.getNumAtoms());
+    for (unsigned i = 0; i < mol.getNumAtoms(); ++i) {
+        const Eigen::Vector3d& p = built.positions[static_cast<std::size_t>(source[i])];
+        conf->setAtomPos(i, RDGeom::Point3D(p.x(), p.y(), p.z()));
+    }
+    conf->set3D(true);
+    return static_cast<int>(mol.addConformer(conf, true));
+}
+
+// True unless the SMILES specifies a stereocentre or double-bond configuration that the 3D
+// geometry of conformer `conf` contradicts (CIP labels compared). ETKDG enforces the specified
+// stereo itself; the Open Babel fallback is checked with this.
+bool specified_stereo_kept(const RDKit::RWMol& mol, int conf) {
+    RDKit::RWMol wanted(mol);
+    RDKit::MolOps::assignStereochemistry(wanted, true, true);
+    bool any = false;
+    for (const RDKit::Atom* a : wanted.atoms()) any = any || a->getChiralTag() != RDKit::Atom::CHI_UNSPECIFIED;
+    for (const RDKit::Bond* b : wanted.bonds()) any = any || b->getStereo() > RDKit::Bond::STEREOANY;
+    if (!any) return true;
+    RDKit::RWMol perceived(mol, false, conf);
+    RDKit::MolOps::assignStereochemistryFrom3D(perceived, conf);
+    for (const RDKit::Atom* a : wanted.atoms()) {
+        if (a->getChiralTag() == RDKit::Atom::CHI_UNSPECIFIED) continue;
+        std::string want, got;
+        if (!a->getPropIfPresent(RDKit::common_properties::_CIPCode, want)) continue;
+        perceived.getAtomWithIdx(a->getIdx())->getPropIfPresent(RDKit::common_properties::_CIPCode, got);
+        if (want != got) return false;
+    }
+    for (const RDKit::Bond* b : wanted.bonds()) {
+        if (b->getStereo() <= RDKit::Bond::STEREOANY) continue;
+        const RDKit::Bond* p = perceived.getBondWithIdx(b->getIdx());
+        const bool want_z = b->getStereo() == RDKit::Bond::STEREOZ || b->getStereo() == RDKit::Bond::STEREOCIS;
+        const bool got_z = p->getStereo() == RDKit::Bond::STEREOZ || p->getStereo() == RDKit::Bond::STEREOCIS;
+        if (p->getStereo() <= RDKit::Bond::STEREOANY || want_z != got_z) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Structure embed_smiles(const std::string& smiles, std::uint64_t seed, const EmbedOptions& options, EmbedOutcome* outcome) {
+    interop::detail::silence_rdkit_logs();
     EmbedOutcome local;
     EmbedOutcome& out = outcome ? *outcome : local;
     out = EmbedOutcome{};
@@ -62,27 +153,48 @@ Structure embed_smiles(const std::string& smiles, std::uint64_t seed, const Embe
     RDKit::DGeomHelpers::EmbedParameters params = RDKit::DGeomHelpers::ETKDGv3;
     params.randomSeed = static_cast<int>(seed & 0x7fffffff);
     params.numThreads = 1;  // we parallelise over molecules
+    params.maxIterations = static_cast<unsigned>(std::max(0, options.etkdg_iterations));
     int conf = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
-    // Strained small-ring cages (bicyclo[1.1.0]butanes etc., frequent in QM9) often fail from
-    // the eigenvector start; one retry from random coordinates rescues some. More retries with
-    // more iterations rescue a few more (99.3% -> 99.7% of QM9's first 2,000) but cost 2.5x
-    // the CPU time, since the failures dominate it (docs/BENCHMARKS.md).
     if (conf < 0 && options.random_coords_retry) {
         params.useRandomCoords = true;
         conf = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
     }
+    out.method = "etkdg";
+    if (conf < 0 && options.openbabel_fallback) {
+        try {
+            conf = place_openbabel_coordinates(*mol, smiles, static_cast<unsigned>(seed & 0x7fffffff));
+        } catch (const std::exception&) {
+            conf = -1;
+        }
+        out.method = "openbabel";
+    }
     if (conf < 0) {
-        out.error = fmt::format("ETKDGv3 could not embed '{}'", smiles);
+        out.error = options.openbabel_fallback
+                        ? fmt::format("neither ETKDGv3 nor the Open Babel builder could embed '{}'", smiles)
+                        : fmt::format("ETKDGv3 could not embed '{}'", smiles);
         fail("{}", out.error);
     }
-    out.geometry = "etkdg";
+    out.geometry = out.method;
     if (options.optimize) {
         const auto [needs_more, energy] =
             RDKit::MMFF::MMFFOptimizeMolecule(*mol, options.mmff_max_iterations, "MMFF94", 100.0, conf);
         (void)energy;
         if (needs_more >= 0) {
-            out.geometry = "etkdg-mmff";
+            out.geometry = out.method + "-mmff";
             out.mmff_converged = needs_more == 0;
+        }
+    }
+    if (out.method == "openbabel" && !specified_stereo_kept(*mol, conf)) {
+        // The builder often makes the mirror image of a cage: reflect, then check again.
+        RDKit::Conformer& c = mol->getConformer(conf);
+        for (unsigned i = 0; i < mol->getNumAtoms(); ++i) {
+            RDGeom::Point3D p = c.getAtomPos(i);
+            p.z = -p.z;
+            c.setAtomPos(i, p);
+        }
+        if (!specified_stereo_kept(*mol, conf)) {
+            out.error = fmt::format("the Open Babel builder did not keep the stereochemistry of '{}'", smiles);
+            fail("{}", out.error);
         }
     }
     // Kekulé bond orders (aromatic flags kept in the SMILES) so writers get explicit orders.
@@ -155,7 +267,7 @@ EmbedBatchResult embed_smiles_batch(const std::vector<std::string>& smiles, cons
     if (progress) progress(n, n, "embedding");
     for (const EmbedOutcome& o : result.outcomes) {
         if (!o.ok) ++result.failed;
-        else if (o.geometry != "etkdg-mmff") ++result.mmff_unavailable;
+        else if (o.geometry.size() < 5 || o.geometry.compare(o.geometry.size() - 5, 5, "-mmff") != 0) ++result.mmff_unavailable;
         else if (!o.mmff_converged) ++result.mmff_not_converged;
     }
     return result;

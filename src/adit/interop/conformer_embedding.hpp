@@ -3,6 +3,17 @@
 // proxy geometries are made for molecules whose DFT geometry we lack; anything built from them
 // must say "ETKDG+MMFF proxy geometries". Multi-threaded over molecules, and reproducible:
 // molecule i is embedded with a seed derived from (seed, i), whatever the thread count.
+// The one embedding implementation of adit: `adit prepare --geometry etkdg-mmff` and
+// `adit conformer --method etkdg` (interop/etkdg.hpp) both come here.
+//
+// The ladder (measured on QM9, docs/BENCHMARKS.md "## data"): ETKDGv3 from RDKit's eigenvector
+// start, then from random coordinates, each with a bounded number of tries; RDKit 2022.09's
+// embedder rejects every try for strained bridged cages (its tetrahedral-centre check fails on
+// bicyclo[1.1.1]/[2.1.1]/[1.1.0] bridgeheads, ~7% of QM9) and burning its default 10 x atoms tries
+// on them used to dominate the CPU time. Those molecules start instead from Open Babel's 3D
+// builder (ring-fragment templates), then go through the same MMFF94 optimisation; their origin
+// label is "openbabel-mmff", per structure. (Those Open Babel starts are not bit-reproducible
+// across runs; the ETKDG ones are.)
 #pragma once
 
 #include <cstdint>
@@ -20,14 +31,18 @@ struct EmbedOptions {
     int threads = 0;                 // 0 = all cores
     int mmff_max_iterations = 2000;  // MMFF94 optimiser steps (RDKit's default is 200)
     bool optimize = true;            // false: ETKDG geometry only
-    bool random_coords_retry = true; // a failed embedding is retried once from random coordinates
+    int etkdg_iterations = 10;       // ETKDG tries per start (0: RDKit's default, 10 x atoms)
+    bool random_coords_retry = true; // a failed embedding is retried from random coordinates
+    bool openbabel_fallback = true;  // then from Open Babel's 3D builder
 };
 
 // What happened to one molecule.
 struct EmbedOutcome {
     bool ok = false;
     std::string canonical_smiles;  // RDKit canonical SMILES of the input (no explicit H)
-    std::string geometry;          // "etkdg-mmff", or "etkdg" when MMFF94 has no parameters
+    std::string method;            // the start: "etkdg" or "openbabel"
+    std::string geometry;          // method + "-mmff" ("etkdg-mmff", "openbabel-mmff"), or method alone
+                                   // when MMFF94 has no parameters or optimize is off
     bool mmff_converged = false;
     std::string error;             // why it failed (parse error, embedding failed, ...)
 };

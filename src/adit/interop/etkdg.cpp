@@ -1,10 +1,10 @@
 #include "adit/interop/etkdg.hpp"
 
 #include <GraphMol/Conformer.h>
-#include <GraphMol/DistGeomHelpers/Embedder.h>
 #include <GraphMol/MolOps.h>
 
 #include "adit/core/error.hpp"
+#include "adit/interop/conformer_embedding.hpp"
 #include "adit/interop/rdkit_common.hpp"
 
 namespace adit::interop {
@@ -18,34 +18,19 @@ void optimize_mmff(RDKit::RWMol& mol, const std::string& smiles, int iterations)
 }  // namespace
 
 Structure etkdg_conformer(const std::string& smiles, const EtkdgOptions& options) {
-    auto mol = detail::molecule_from_smiles(smiles);
-    RDKit::DGeomHelpers::EmbedParameters params = RDKit::DGeomHelpers::ETKDGv3;
-    params.randomSeed = static_cast<int>(options.seed & 0x7fffffff);
-    int conf_id = -1;
-    for (int attempt = 0; attempt < std::max(1, options.max_attempts) && conf_id < 0; ++attempt) {
-        // ETKDG can fail on strained or large systems: retry from random coordinates.
-        if (attempt > 0) {
-            params.useRandomCoords = true;
-            params.randomSeed = static_cast<int>((options.seed + 7919u * attempt) & 0x7fffffff);
-        }
-        conf_id = RDKit::DGeomHelpers::EmbedMolecule(*mol, params);
-    }
-    if (conf_id < 0) fail("ETKDG could not embed '{}'", smiles);
-    if (options.mmff) optimize_mmff(*mol, smiles, options.mmff_iterations);
-
-    RDKit::MolOps::Kekulize(*mol, true);  // SDF bond orders 1-3
-    Structure s;
-    const RDKit::Conformer& conf = mol->getConformer(conf_id);
-    for (const RDKit::Atom* a : mol->atoms()) {
-        s.numbers.push_back(a->getAtomicNum());
-        s.charges.push_back(a->getFormalCharge());
-        const RDGeom::Point3D& p = conf.getAtomPos(a->getIdx());
-        s.positions.emplace_back(p.x, p.y, p.z);
-    }
-    for (const RDKit::Bond* b : mol->bonds())
-        s.bonds.push_back({static_cast<int>(b->getBeginAtomIdx()), static_cast<int>(b->getEndAtomIdx()),
-                           detail::bond_code(*b)});
+    // The one embedding implementation (conformer_embedding.cpp), so `adit conformer --method
+    // etkdg` and `adit prepare --geometry etkdg-mmff` give the same coordinates for a seed.
+    EmbedOptions eo;
+    eo.optimize = options.mmff;
+    eo.mmff_max_iterations = options.mmff_iterations;
+    eo.etkdg_iterations = options.etkdg_iterations;
+    eo.random_coords_retry = options.random_coords_retry;
+    eo.openbabel_fallback = options.openbabel_fallback;
+    EmbedOutcome outcome;
+    Structure s = embed_smiles(smiles, options.seed, eo, &outcome);
+    if (options.mmff && outcome.geometry != outcome.method + "-mmff") fail("MMFF94 has no parameters for '{}'", smiles);
     s.properties.set("smiles", smiles);
+    s.properties.set("geometry", outcome.geometry);
     return s;
 }
 

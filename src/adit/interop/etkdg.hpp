@@ -1,7 +1,8 @@
 // RDKit ETKDGv3 (+ optional MMFF94 clean-up) conformers from SMILES: the classical baseline of
 // Molecule3D and `adit conformer --method etkdg`. Atoms in the order of smiles_graph()
 // (SMILES heavy atoms, then hydrogens). Seeded, so a run is reproducible.
-// NOTE: the data branch provides a fuller conformer_embedding.hpp; the two should be merged.
+// The embedding itself is conformer_embedding.hpp's embed_smiles() (one implementation: ETKDGv3,
+// then random coordinates, then Open Babel's builder for the cages ETKDG cannot embed).
 #pragma once
 
 #include <cstdint>
@@ -15,13 +16,16 @@ struct EtkdgOptions {
     std::uint64_t seed = 42;
     bool mmff = false;          // MMFF94 optimisation after embedding
     int mmff_iterations = 2000; // maximum MMFF steps
-    int max_attempts = 2;       // embedding tries (after the first: from random coordinates)
+    int etkdg_iterations = 10;  // ETKDG tries per start (0: RDKit's default, 10 x atoms)
+    bool random_coords_retry = true;  // then ETKDG from random coordinates
+    bool openbabel_fallback = true;   // then Open Babel's 3D builder (property "geometry" says which)
 };
 
-// One ETKDG conformer of `smiles` with explicit hydrogens: numbers, charges, bonds (order 1..3,
-// 4 aromatic) and positions in Å; id empty; property "smiles" set to the input. Throws
-// adit::Error if the SMILES does not parse or embedding fails (RDKit 2022.09's ETKDG fails on
-// some strained cages, e.g. bicyclo[1.1.1] systems common in QM9: ~7% of QM9 test molecules).
+// One ETKDG conformer of `smiles` with explicit hydrogens: numbers, charges (empty when all are
+// zero), bonds (Kekulé orders 1..3) and positions in Å; id empty; properties "smiles" (the input)
+// and "geometry" (etkdg, etkdg-mmff, openbabel or openbabel-mmff: RDKit 2022.09's ETKDG rejects
+// strained cages such as bicyclo[1.1.1] systems, ~7% of QM9, which then start from Open Babel's
+// builder). Throws adit::Error if the SMILES does not parse or every start fails.
 Structure etkdg_conformer(const std::string& smiles, const EtkdgOptions& options = {});
 
 // MMFF94 clean-up of given coordinates of the molecule `smiles` (atoms in smiles_graph order).

@@ -2,10 +2,12 @@
 
 #include <openbabel/atom.h>
 #include <openbabel/bond.h>
+#include <openbabel/builder.h>
 #include <openbabel/mol.h>
 #include <openbabel/obconversion.h>
 #include <openbabel/oberror.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include "adit/core/error.hpp"
@@ -77,4 +79,35 @@ std::string openbabel_pdb_block(const Structure& s, bool use_given_bonds) {
     return conv.WriteString(&mol);
 }
 
+OpenBabelBuild openbabel_build_3d(const std::string& smiles, unsigned seed) {
+    quiet_openbabel();
+    std::lock_guard<std::mutex> lock(openbabel_mutex());
+    // OBBuilder draws from the C library's generator: seeding it (under the lock) makes repeated
+    // builds agree, but the first build of a ring system in a process still differs (Open
+    // Babel's internal state), so these coordinates are not reproducible across runs.
+    std::srand(seed);
+    srandom(seed);
+    OpenBabel::OBConversion conv;
+    if (!conv.SetInFormat("smi")) fail("Open Babel has no SMILES reader (format plugins missing?)");
+    OpenBabel::OBMol mol;
+    if (!conv.ReadString(&mol, smiles) || mol.NumAtoms() == 0) fail("Open Babel cannot read SMILES '{}'", smiles);
+    mol.AddHydrogens();
+    OpenBabel::OBBuilder builder;
+    if (!builder.Build(mol, /*stereoWarnings=*/false)) fail("the Open Babel 3D builder failed on '{}'", smiles);
+    OpenBabelBuild out;
+    for (auto it = mol.BeginAtoms(); it != mol.EndAtoms(); ++it) {
+        OpenBabel::OBAtom* a = *it;
+        out.numbers.push_back(static_cast<int>(a->GetAtomicNum()));
+        out.positions.emplace_back(a->GetX(), a->GetY(), a->GetZ());
+        int parent = -1;
+        if (a->GetAtomicNum() == 1 && a->GetExplicitDegree() == 1) {
+            OpenBabel::OBBondIterator bi;
+            if (OpenBabel::OBAtom* n = a->BeginNbrAtom(bi)) parent = static_cast<int>(n->GetIdx()) - 1;
+        }
+        out.parent.push_back(parent);
+    }
+    return out;
+}
+
 }  // namespace adit::interop
+

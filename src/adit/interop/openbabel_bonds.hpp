@@ -23,4 +23,18 @@ std::vector<Bond> perceive_bonds_openbabel(const Structure& s);
 // the structure's own bonds are handed over instead of perceiving them.
 std::string openbabel_pdb_block(const Structure& s, bool use_given_bonds = false);
 
+// Coordinates from Open Babel's rule- and fragment-based 3D builder (OBBuilder) for a SMILES,
+// hydrogens added by Open Babel: atoms in SMILES order, then the hydrogens. `parent` is the
+// index of each hydrogen's heavy neighbour (-1 for other atoms). The fallback start of
+// embed_smiles() for the strained cages RDKit 2022.09's ETKDG cannot embed. Not bit-reproducible:
+// the C library generator is seeded with `seed`, but the first build of a ring system in a process
+// differs from later ones (Open Babel's internal state). Throws adit::Error.
+struct OpenBabelBuild {
+    std::vector<int> numbers;
+    std::vector<int> parent;
+    std::vector<Eigen::Vector3d> positions;
+};
+OpenBabelBuild openbabel_build_3d(const std::string& smiles, unsigned seed);
+
 }  // namespace adit::interop
+

@@ -3,8 +3,10 @@
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
+#include <GraphMol/PeriodicTable.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <GraphMol/Substruct/SubstructMatch.h>
 #include <openbabel/atom.h>
 #include <openbabel/bond.h>
 #include <openbabel/mol.h>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -84,6 +87,55 @@ std::vector<int> smiles_elements(const std::string& smiles) {
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
+}
+
+std::vector<std::pair<int, int>> smiles_formula(const std::string& smiles) {
+    auto mol = parse_quietly(smiles);
+    std::map<int, int> counts;
+    if (!mol) return {};
+    for (const RDKit::Atom* a : mol->atoms()) {
+        ++counts[a->getAtomicNum()];
+        if (const unsigned h = a->getTotalNumHs()) counts[1] += static_cast<int>(h);
+    }
+    return {counts.begin(), counts.end()};
+}
+
+bool smiles_matches_geometry(const std::string& smiles, const Structure& molecule) {
+    if (molecule.is_periodic() || molecule.size() == 0) return false;
+    auto query = parse_quietly(smiles);
+    if (!query) return false;
+    RDKit::MolOps::addHs(*query);
+    if (query->getNumAtoms() != molecule.size()) return false;
+    // Connectivity of the geometry: pairs closer than 1.25 x the sum of RDKit's covalent radii
+    // (the criterion of eval/conformer/prepare_qm9.py), as an RDKit graph of single bonds.
+    std::vector<std::pair<int, int>> bonds;
+    const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+    for (std::size_t i = 0; i < molecule.size(); ++i)
+        for (std::size_t j = i + 1; j < molecule.size(); ++j) {
+            const double cutoff = 1.25 * (table->getRcovalent(static_cast<unsigned>(molecule.numbers[i])) +
+                                          table->getRcovalent(static_cast<unsigned>(molecule.numbers[j])));
+            if ((molecule.positions[i] - molecule.positions[j]).norm() < cutoff)
+                bonds.emplace_back(static_cast<int>(i), static_cast<int>(j));
+        }
+    if (bonds.size() != query->getNumBonds()) return false;
+    RDKit::RWMol target;
+    for (int z : molecule.numbers) target.addAtom(new RDKit::Atom(z), true, true);
+    for (const auto& [i, j] : bonds) target.addBond(static_cast<unsigned>(i), static_cast<unsigned>(j), RDKit::Bond::SINGLE);
+    // The SMILES graph as a fresh molecule of the same kind: elements and single bonds only (an
+    // edited copy of the sanitised molecule keeps ring and valence state that makes RDKit's atom
+    // matching refuse many true pairs).
+    RDKit::RWMol graph;
+    for (const RDKit::Atom* a : query->atoms()) {
+        auto* atom = new RDKit::Atom(a->getAtomicNum());
+        atom->setNoImplicit(true);
+        graph.addAtom(atom, true, true);
+    }
+    for (const RDKit::Bond* b : query->bonds()) graph.addBond(b->getBeginAtomIdx(), b->getEndAtomIdx(), RDKit::Bond::SINGLE);
+    for (RDKit::Atom* a : target.atoms()) a->setNoImplicit(true);
+    RDKit::MolOps::fastFindRings(target);
+    RDKit::MolOps::fastFindRings(graph);
+    RDKit::MatchVectType match;
+    return RDKit::SubstructMatch(target, graph, match);  // same atom and bond counts: an isomorphism
 }
 
 std::string murcko_scaffold(const std::string& smiles) {

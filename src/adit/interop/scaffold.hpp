@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adit/core/log.hpp"
@@ -17,6 +18,16 @@ std::string canonical_smiles(const std::string& smiles);
 
 // Atomic numbers of the heavy atoms in a SMILES (sorted, unique); empty if it does not parse.
 std::vector<int> smiles_elements(const std::string& smiles);
+
+// Element counts of the molecule a SMILES describes, hydrogens (implicit and explicit) included,
+// as (atomic number, count) sorted by atomic number; empty if it does not parse.
+std::vector<std::pair<int, int>> smiles_formula(const std::string& smiles);
+
+// True when the molecule a SMILES describes, hydrogens included, has the connectivity of the
+// geometry (atom pairs closer than 1.25 x the sum of covalent radii): same elements, same
+// graph; bond orders, charges and stereo are not compared. QM9 has DFT geometries whose atoms
+// rearranged away from their GDB SMILES during optimisation: those fail this check.
+bool smiles_matches_geometry(const std::string& smiles, const Structure& molecule);
 
 // Bemis-Murcko scaffold as DeepChem computes it for scaffold splits: RDKit's MurckoDecompose,
 // written as non-isomeric canonical SMILES. "" for acyclic molecules or unparseable input.
