@@ -2,6 +2,7 @@
 #include "adit/nn/attention.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "adit/core/error.hpp"
 
@@ -55,7 +56,20 @@ AttentionStackImpl::Weights AttentionStackImpl::materialize() const {
 }
 
 torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const torch::Tensor& key_mask) {
+                                           const torch::Tensor& key_mask, const torch::Tensor& bias) {
+    if (bias.defined()) {
+        // An additive bias: one float mask carrying both the bias and the padded keys (-inf).
+        auto logits_bias = bias.to(q.scalar_type());
+        if (key_mask.defined())
+            logits_bias = logits_bias.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
+                                                  -std::numeric_limits<float>::infinity());
+#if TORCH_VERSION_MAJOR >= 2
+        return at::scaled_dot_product_attention(q, k, v, logits_bias);
+#else
+        auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1))) + logits_bias;
+        return torch::matmul(torch::softmax(scores, -1), v);  // [B, H, N, dh]
+#endif
+    }
 #if TORCH_VERSION_MAJOR >= 2
     torch::Tensor attn_mask;
     if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
@@ -70,12 +84,12 @@ torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::
 }
 
 torch::Tensor AttentionStackImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w,
-                                          std::int64_t l) const {
+                                          std::int64_t l, const torch::Tensor& bias) const {
     const auto B = x.size(0), N = x.size(1), H = options_.num_heads, dh = options_.d_model / H;
     auto project = [&](const torch::Tensor& W, const ProjectionBank& bank) {
         return torch::nn::functional::linear(x, W[l], bank->bias[l]).view({B, N, H, dh}).transpose(1, 2);
     };
-    auto out = scaled_dot_product_attention(project(w.q, q), project(w.k, k), project(w.v, v), mask);  // [B, H, N, dh]
+    auto out = scaled_dot_product_attention(project(w.q, q), project(w.k, k), project(w.v, v), mask, bias);  // [B, H, N, dh]
     out = out.transpose(1, 2).reshape({B, N, H * dh});
     return torch::nn::functional::linear(out, w.o[l], o->bias[l]);
 }

@@ -51,8 +51,11 @@ public:
     Weights materialize() const;
 
     // Attention of layer `layer` given materialised weights.
-    // x: [B, N, d]; mask: [B, N] bool (true = real token) or undefined. Returns [B, N, d].
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w, std::int64_t layer) const;
+    // x: [B, N, d]; mask: [B, N] bool (true = real token) or undefined; bias: optional additive
+    // per-head bias of the attention logits, [B, H, N, N] (relation-biased attention, e.g.
+    // MoleBLEND's blended relation matrix). Returns [B, N, d].
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w, std::int64_t layer,
+                          const torch::Tensor& bias = {}) const;
 
     const AttentionOptions& options() const { return options_; }
     ProjectionBank q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
@@ -62,10 +65,11 @@ private:
 };
 TORCH_MODULE(AttentionStack);
 
-// softmax(q k^T / sqrt(dh)) v with padded keys masked out. q, k, v: [B, H, N, dh];
-// key_mask: [B, N] bool or undefined. Uses the fused kernel on LibTorch >= 2.
+// softmax(q k^T / sqrt(dh) + bias) v with padded keys masked out. q, k, v: [B, H, N, dh];
+// key_mask: [B, N] bool or undefined; bias: [B, H, N, N] float or undefined (added to the
+// logits). Uses the fused kernel on LibTorch >= 2.
 torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const torch::Tensor& key_mask);
+                                           const torch::Tensor& key_mask, const torch::Tensor& bias = {});
 
 // Turns a trained standard stack's banks into MASA banks with `atoms` shared matrices each:
 // the best rank-S approximation across layers (SVD of the L x d^2 matrix of stacked weights).
