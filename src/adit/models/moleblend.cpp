@@ -1,6 +1,8 @@
 // MoleBLEND relation-biased transformer, blending and pretraining objective (see moleblend.hpp).
 #include "adit/models/moleblend.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -238,7 +240,7 @@ MoleBlendBatch moleblend_batch(const std::vector<const MoleBlendMolecule*>& mols
                 bond[k][i][j] = m.bond[std::size_t(i * n + j)];
                 if (h > 0 && h != 255)
                     for (int t = 0; t < kBondTypes; ++t)
-                        path[k][i][j][t] = float(m.path[std::size_t((i * n + j) * kBondTypes + t)]) / float(h);
+                        path[k][i][j][t] = float(m.path[std::size_t((i * n + j) * kBondTypes + t)]);
             }
         }
         for (std::size_t t = 0; t < m.targets.size(); ++t) tgt[k][std::int64_t(t)] = m.targets[t];
@@ -250,6 +252,8 @@ MoleBlendBatch moleblend_batch(const std::vector<const MoleBlendMolecule*>& mols
     }
     return b;
 }
+
+at::Generator cpu_generator(std::uint64_t seed) { return at::detail::createCPUGenerator(seed); }
 
 torch::Tensor blend_modalities(std::int64_t B, std::int64_t N, const BlendOptions& o, at::Generator& generator,
                                const torch::Device& device) {
@@ -276,6 +280,7 @@ MoleBlendImpl::MoleBlendImpl(const MoleBlendOptions& o) : options_(o) {
     for (int f = 0; f < kAtomFeatures; ++f) atom_embeddings->push_back(torch::nn::Embedding(kAtomVocab[f], d));
     spd_bias = register_module("spd_bias", torch::nn::Embedding(o.max_hops + 2, H));
     edge_bias = register_parameter("edge_bias", torch::randn({kBondTypes, H}) * 0.02);
+    bond_bias = register_module("bond_bias", torch::nn::Embedding(kBondTypes + 1, H));
     gaussian_centres = register_buffer("gaussian_centres", torch::linspace(0.0, o.max_distance, o.gaussian_kernels));
     gaussian_width_ = o.max_distance / double(o.gaussian_kernels - 1);
     distance_bias = register_module("distance_bias",
@@ -320,7 +325,7 @@ torch::Tensor MoleBlendImpl::encode(const MoleBlendBatch& b, const torch::Tensor
 
     // Relation biases, each [B, N, N, H].
     auto spd = spd_bias->forward(b.hops);
-    auto edge = torch::matmul(b.path, edge_bias);
+    auto edge = bond_bias->forward(b.bond) + torch::matmul(b.path, edge_bias);
     torch::Tensor dist;
     if (mode != RelationMode::two_d) {
         if (!positions.defined()) fail("MoleBLEND: this relation mode needs coordinates");
@@ -435,6 +440,8 @@ PretrainLosses pretrain_losses(MoleBlendImpl& model, const MoleBlendBatch& b, co
         L.pairs_2d_only = only2d.sum().item<std::int64_t>();
         if (L.pairs_2d_only > 0)
             L.distance_mae_2d_only = dist_err.abs().masked_select(only2d).mean().item<double>();
+        L.shown_2d_only = only2d.to(torch::kCPU);
+        L.distance_prediction = out.distance.detach().to(torch::kCPU);
     }
     return L;
 }

@@ -2,7 +2,8 @@
 // arXiv 2307.06235): a transformer over the explicit-hydrogen atoms of a molecule whose attention
 // logits carry a per-head bias for every atom pair, built from that pair's *relation*:
 //   - 2D, shortest-path distance (SPD): the hop count embedded as a class (Graphormer);
-//   - 2D, edge: the bond types along one shortest path, embedded and averaged (Graphormer);
+//   - 2D, edge: the pair's own bond type (none, single, double, triple, aromatic) embedded, plus
+//     the bond types along one shortest path, embedded and summed (composition and length);
 //   - 3D: the distance |r_i - r_j| in 128 Gaussian basis functions through an MLP (Transformer-M).
 // Pretraining blends them: every pair is assigned exactly one modality at random (paper defaults
 // 0.2 SPD / 0.2 3D / 0.6 edge) and only that relation biases attention; heads over pair features
@@ -93,7 +94,7 @@ struct MoleBlendBatch {
     torch::Tensor mask;       // [B, N] bool
     torch::Tensor hops;       // [B, N, N] int64 SPD class in 0..max_hops+1
     torch::Tensor bond;       // [B, N, N] int64 0..4
-    torch::Tensor path;       // [B, N, N, 4] float: bond-type counts along the path / hop count
+    torch::Tensor path;       // [B, N, N, 4] float: bond-type counts along the shortest path
     torch::Tensor positions;  // [B, N, 3] float Å (zeros without geometry)
     torch::Tensor targets;    // [B, T] float (NaN where missing), T = 0 when none
     std::int64_t size() const { return atoms.size(0); }
@@ -107,6 +108,9 @@ MoleBlendBatch moleblend_batch(const std::vector<const MoleBlendMolecule*>& mole
 // the device) and returned on `device`.
 torch::Tensor blend_modalities(std::int64_t B, std::int64_t N, const BlendOptions& options, at::Generator& generator,
                                const torch::Device& device);
+
+// A CPU random generator seeded with `seed` (what blend_modalities and pretrain_losses draw from).
+at::Generator cpu_generator(std::uint64_t seed);
 
 // What the relation bias is made of.
 enum class RelationMode {
@@ -144,7 +148,8 @@ public:
 
     torch::nn::ModuleList atom_embeddings{nullptr};
     torch::nn::Embedding spd_bias{nullptr};
-    torch::Tensor edge_bias;  // [4, H]
+    torch::Tensor edge_bias;  // [4, H] per bond type along the path
+    torch::nn::Embedding bond_bias{nullptr};  // the pair's own bond type (0..4) -> H
     torch::Tensor gaussian_centres;  // buffer [K]
     torch::nn::Sequential distance_bias{nullptr};
     nn::AttentionStack attention{nullptr};
@@ -169,6 +174,8 @@ struct PretrainLosses {
     double spd_accuracy = 0, edge_accuracy = 0;
     double distance_mae_2d_only = 0;          // Å, pairs shown only through 2D relations
     std::int64_t pairs_2d_only = 0;
+    torch::Tensor shown_2d_only;              // [B, N, N] bool (CPU): real pairs i != j not shown in 3D
+    torch::Tensor distance_prediction;        // [B, N, N] float (CPU), Å
 };
 PretrainLosses pretrain_losses(MoleBlendImpl& model, const MoleBlendBatch& batch, const BlendOptions& blend,
                                const LossWeights& weights, at::Generator& generator);
