@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -255,7 +256,7 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     // The model's recovered distances for held-out pairs shown only through 2D relations.
     auto model = train::load_pretrained_moleblend((dir / "moleblend.pt").string());
     model->eval();
-    torch::NoGradGuard ng;
+    auto ng = std::make_unique<torch::NoGradGuard>();
     double model_err = 0, path_err = 0, mean_err = 0;
     std::int64_t count = 0;
     auto gen = models::cpu_generator(11);
@@ -263,8 +264,9 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     for (const auto& m : held) {
         auto b = models::moleblend_batch({&m}, model->options().max_hops);
         auto modality = models::blend_modalities(1, m.n, blend, gen, torch::kCPU);
-        auto h = model->encode(b, b.positions, modality, models::RelationMode::blend);
-        auto d = model->recover(h, b.mask, b.positions).distance[0];
+        torch::Tensor relation;
+        auto h = model->encode(b, b.positions, modality, models::RelationMode::blend, &relation);
+        auto d = model->recover(h, b.mask, b.positions, relation).distance[0];
         for (std::int64_t i = 0; i < m.n; ++i)
             for (std::int64_t j = 0; j < m.n; ++j) {
                 if (i == j || modality[0][i][j].item<std::int64_t>() == models::kDistance) continue;
@@ -286,6 +288,8 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     CHECK(model_err < 0.8 * mean_err);
     WARN("held-out 2D-only pairs: model MAE " << model_err << " Å, all-pairs mean " << mean_err
                                               << " Å, bond-path mean baseline " << path_err << " Å");
+
+    ng.reset();
 
     // Exact resume: 3 steps, stop, resume to 6 == 6 straight.
     config["train"]["steps"] = 6;

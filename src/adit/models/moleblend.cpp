@@ -305,7 +305,8 @@ MoleBlendImpl::MoleBlendImpl(const MoleBlendOptions& o) : options_(o) {
     final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     const auto P = o.pair_dim;
     pair_proj = register_module("pair_proj", torch::nn::Linear(d, P));
-    pair_mlp = register_module("pair_mlp", torch::nn::Sequential(torch::nn::Linear(2 * P, P), torch::nn::GELU()));
+    pair_mlp = register_module("pair_mlp", torch::nn::Sequential(torch::nn::Linear(2 * P + H, P), torch::nn::GELU(),
+                                                                         torch::nn::Linear(P, P), torch::nn::GELU()));
     spd_head = register_module("spd_head", torch::nn::Linear(P, o.max_hops + 2));
     edge_head = register_module("edge_head", torch::nn::Linear(P, kBondTypes + 1));
     distance_head = register_module("distance_head", torch::nn::Linear(P, 1));
@@ -317,7 +318,7 @@ MoleBlendImpl::MoleBlendImpl(const MoleBlendOptions& o) : options_(o) {
 }
 
 torch::Tensor MoleBlendImpl::encode(const MoleBlendBatch& b, const torch::Tensor& positions,
-                                    const torch::Tensor& modality, RelationMode mode) {
+                                    const torch::Tensor& modality, RelationMode mode, torch::Tensor* relation) {
     const auto B = b.atoms.size(0), N = b.atoms.size(1), H = options_.num_heads;
     auto x = torch::zeros({B, N, options_.d_model}, gaussian_centres.options());
     for (int f = 0; f < kAtomFeatures; ++f)
@@ -344,6 +345,7 @@ torch::Tensor MoleBlendImpl::encode(const MoleBlendBatch& b, const torch::Tensor
             break;
         }
     }
+    if (relation) *relation = bias;
     bias = bias.permute({0, 3, 1, 2}).contiguous();  // [B, H, N, N]
     (void)H;
 
@@ -357,10 +359,10 @@ torch::Tensor MoleBlendImpl::encode(const MoleBlendBatch& b, const torch::Tensor
 }
 
 MoleBlendImpl::PairOutputs MoleBlendImpl::recover(const torch::Tensor& h, const torch::Tensor& mask,
-                                                  const torch::Tensor& positions) {
+                                                  const torch::Tensor& positions, const torch::Tensor& relation) {
     auto p = pair_proj->forward(h);  // [B, N, P]
     auto pi = p.unsqueeze(2), pj = p.unsqueeze(1);
-    auto pair = pair_mlp->forward(torch::cat({pi * pj, pi + pj}, -1));  // [B, N, N, P], symmetric
+    auto pair = pair_mlp->forward(torch::cat({pi * pj, pi + pj, relation}, -1));  // [B, N, N, P], symmetric
     PairOutputs out;
     out.spd_logits = spd_head->forward(pair);
     out.edge_logits = edge_head->forward(pair);
@@ -405,8 +407,9 @@ PretrainLosses pretrain_losses(MoleBlendImpl& model, const MoleBlendBatch& b, co
     auto noisy = b.positions + noise;
     auto modality = blend_modalities(B, N, blend, generator, device);
 
-    auto h = model.encode(b, noisy, modality, RelationMode::blend);
-    auto out = model.recover(h, b.mask, noisy);
+    torch::Tensor relation;
+    auto h = model.encode(b, noisy, modality, RelationMode::blend, &relation);
+    auto out = model.recover(h, b.mask, noisy, relation);
 
     // Pairs: real atoms, i != j.
     auto eye = torch::eye(N, torch::TensorOptions().dtype(torch::kBool).device(device)).unsqueeze(0);

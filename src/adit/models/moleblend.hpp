@@ -125,8 +125,9 @@ public:
 
     // Atom representations [B, N, d]. positions [B, N, 3] (possibly noisy) are needed by the
     // blend and all modes; modality [B, N, N] by blend.
+    // `relation` (optional) receives the relation bias the pairs were shown, [B, N, N, H].
     torch::Tensor encode(const MoleBlendBatch& batch, const torch::Tensor& positions, const torch::Tensor& modality,
-                         RelationMode mode);
+                         RelationMode mode, torch::Tensor* relation = nullptr);
 
     struct PairOutputs {
         torch::Tensor spd_logits;   // [B, N, N, max_hops + 2]
@@ -134,9 +135,11 @@ public:
         torch::Tensor distance;     // [B, N, N] Å
         torch::Tensor noise;        // [B, N, 3] Å, predicted coordinate noise
     };
-    // Recovery heads from atom representations h; `positions` are the (noisy) input coordinates
-    // the denoising head uses for directions.
-    PairOutputs recover(const torch::Tensor& h, const torch::Tensor& mask, const torch::Tensor& positions);
+    // Recovery heads from atom representations h and each pair's shown relation (encode()'s
+    // `relation`: the pair track sees only what the blend showed of that pair); `positions` are
+    // the (noisy) input coordinates the denoising head uses for directions.
+    PairOutputs recover(const torch::Tensor& h, const torch::Tensor& mask, const torch::Tensor& positions,
+                        const torch::Tensor& relation);
 
     // Property head: masked mean over atoms -> [B, num_targets] (normalised units).
     torch::Tensor properties(const torch::Tensor& h, const torch::Tensor& mask);
