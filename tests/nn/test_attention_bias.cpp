@@ -6,6 +6,10 @@
 
 #include "adit/nn/attention.hpp"
 
+// c10's logging (glog) defines its own CHECK, which aborts instead of reporting: use Catch's.
+#undef CHECK
+#define CHECK(...) INTERNAL_CATCH_TEST("CHECK", Catch::ResultDisposition::ContinueOnFailure, __VA_ARGS__)
+
 TEST_CASE("attention bias: added to the logits, combined with the key mask", "[nn][attention]") {
     torch::manual_seed(1);
     const std::int64_t B = 2, H = 3, N = 5, dh = 4;
