@@ -60,10 +60,20 @@ AttentionStackImpl::Weights AttentionStackImpl::materialize() const {
     return w;
 }
 
-torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, const torch::Tensor& k,
-                                                    const torch::Tensor& v, const torch::Tensor& key_mask) {
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1)));  // [B, H, N, N]
+// The padded keys and an optional additive bias as one float mask [B or 1, H or 1, N, N].
+static torch::Tensor logits_mask(const torch::Tensor& q, const torch::Tensor& key_mask, const torch::Tensor& bias) {
+    auto m = bias.to(q.scalar_type());
     if (key_mask.defined())
+        m = m.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
+                          -std::numeric_limits<float>::infinity());
+    return m;
+}
+
+torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                                    const torch::Tensor& key_mask, const torch::Tensor& bias) {
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1)));  // [B, H, N, N]
+    if (bias.defined()) scores = scores + logits_mask(q, key_mask, bias);
+    else if (key_mask.defined())
         scores = scores.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
                                     -std::numeric_limits<float>::infinity());
     return torch::matmul(torch::softmax(scores, -1), v);  // [B, H, N, dh]
@@ -72,22 +82,25 @@ torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, cons
 bool fused_attention_available() { return TORCH_VERSION_MAJOR >= 2; }
 
 torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const torch::Tensor& key_mask) {
+                                           const torch::Tensor& key_mask, const torch::Tensor& bias) {
 #if TORCH_VERSION_MAJOR >= 2
-    c10::optional<torch::Tensor> attn_mask;  // bool, true = the key takes part; broadcast over heads and queries
-    if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
+    // bool (true = the key takes part) without a bias, else one float mask carrying both;
+    // broadcast over heads and queries.
+    c10::optional<torch::Tensor> attn_mask;
+    if (bias.defined()) attn_mask = logits_mask(q, key_mask, bias);
+    else if (key_mask.defined()) attn_mask = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
     return at::scaled_dot_product_attention(q, k, v, attn_mask);
 #else
-    return scaled_dot_product_attention_explicit(q, k, v, key_mask);
+    return scaled_dot_product_attention_explicit(q, k, v, key_mask, bias);
 #endif
 }
 
 torch::Tensor AttentionStackImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w,
-                                          std::int64_t l) const {
+                                          std::int64_t l, const torch::Tensor& bias) const {
     const auto B = x.size(0), N = x.size(1), H = options_.num_heads, dh = options_.d_model / H;
     // One projection for Q, K and V: [B, N, 3, H, dh] -> 3 x [B, H, N, dh].
     auto qkv = torch::nn::functional::linear(x, w.qkv[l], w.qkv_bias[l]).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
-    auto out = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask);  // [B, H, N, dh]
+    auto out = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask, bias);  // [B, H, N, dh]
     out = out.transpose(1, 2).reshape({B, N, H * dh});
     return torch::nn::functional::linear(out, w.o[l], o->bias[l]);
 }

@@ -53,8 +53,11 @@ public:
     Weights materialize() const;
 
     // Attention of layer `layer` given materialised weights.
-    // x: [B, N, d]; mask: [B, N] bool (true = real token) or undefined. Returns [B, N, d].
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w, std::int64_t layer) const;
+    // x: [B, N, d]; mask: [B, N] bool (true = real token) or undefined; bias: optional additive
+    // per-head bias of the attention logits, [B, H, N, N] (relation-biased attention, e.g.
+    // MoleBLEND's blended relation matrix). Returns [B, N, d].
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, const Weights& w, std::int64_t layer,
+                          const torch::Tensor& bias = {}) const;
 
     const AttentionOptions& options() const { return options_; }
     ProjectionBank q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
@@ -64,16 +67,17 @@ private:
 };
 TORCH_MODULE(AttentionStack);
 
-// softmax(q k^T / sqrt(dh)) v with padded keys masked out. q, k, v: [B, H, N, dh];
-// key_mask: [B, N] bool or undefined. Uses the fused kernel on LibTorch >= 2
-// (at::scaled_dot_product_attention: flash / memory-efficient / cuDNN on CUDA), the explicit
-// softmax path below otherwise.
+// softmax(q k^T / sqrt(dh) + bias) v with padded keys masked out. q, k, v: [B, H, N, dh];
+// key_mask: [B, N] bool or undefined; bias: [B, H, N, N] (or broadcastable) float added to the
+// logits, or undefined. Uses the fused kernel on LibTorch >= 2 (at::scaled_dot_product_attention:
+// flash / memory-efficient / cuDNN on CUDA), the explicit softmax path below otherwise.
 torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const torch::Tensor& key_mask);
+                                           const torch::Tensor& key_mask, const torch::Tensor& bias = {});
 // The explicit path (matmul, masked softmax, matmul), always available: the reference the
 // fused kernel is checked against.
 torch::Tensor scaled_dot_product_attention_explicit(const torch::Tensor& q, const torch::Tensor& k,
-                                                    const torch::Tensor& v, const torch::Tensor& key_mask);
+                                                    const torch::Tensor& v, const torch::Tensor& key_mask,
+                                                    const torch::Tensor& bias = {});
 // Whether scaled_dot_product_attention uses the fused kernel in this build.
 bool fused_attention_available();
 
