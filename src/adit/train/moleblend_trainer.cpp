@@ -15,6 +15,7 @@
 #include "adit/core/error.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
+#include "adit/train/ema.hpp"
 
 namespace adit::train {
 
@@ -156,49 +157,6 @@ MoleBlendTrainOptions moleblend_train_options_from_json(const json& j) {
 }
 
 namespace {
-
-// Exponential moving average of parameters (as trainer.cpp's): decay warms up as (1+n)/(10+n).
-class EMA {
-public:
-    EMA(torch::nn::Module& module, double decay) : module_(module), decay_(decay) {
-        torch::NoGradGuard g;
-        for (auto& p : module.named_parameters()) shadow_[p.key()] = p.value().detach().clone();
-    }
-    void update(std::int64_t step) {
-        torch::NoGradGuard g;
-        const double d = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
-        for (auto& p : module_.named_parameters()) shadow_[p.key()].mul_(d).add_(p.value().detach(), 1 - d);
-    }
-    void save(torch::serialize::OutputArchive& a) const {
-        for (const auto& [k, v] : shadow_) a.write(k, v);
-    }
-    void load(torch::serialize::InputArchive& a) {
-        for (auto& [k, v] : shadow_) a.read(k, v);
-    }
-    std::map<std::string, torch::Tensor> snapshot() const {
-        std::map<std::string, torch::Tensor> out;
-        for (const auto& [k, v] : shadow_) out[k] = v.clone();
-        return out;
-    }
-    void with_weights(const std::function<void()>& f) {
-        std::map<std::string, torch::Tensor> saved;
-        {
-            torch::NoGradGuard g;
-            for (auto& p : module_.named_parameters()) {
-                saved[p.key()] = p.value().detach().clone();
-                p.value().copy_(shadow_[p.key()]);
-            }
-        }
-        f();
-        torch::NoGradGuard g;
-        for (auto& p : module_.named_parameters()) p.value().copy_(saved[p.key()]);
-    }
-
-private:
-    torch::nn::Module& module_;
-    double decay_;
-    std::map<std::string, torch::Tensor> shadow_;
-};
 
 // A CPU generator whose state is a pure function of (seed, step, stream).
 at::Generator step_generator(std::uint64_t seed, std::int64_t step, std::uint64_t stream) {

@@ -18,6 +18,7 @@
 #include "adit/models/checkpoint.hpp"
 #include "adit/nn/device.hpp"
 #include "adit/train/distributed.hpp"
+#include "adit/train/ema.hpp"
 
 namespace adit::train {
 
@@ -94,58 +95,6 @@ std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, 
 }
 
 namespace {
-
-// Exponential moving average of parameters, by name; the decay warms up as (1+n)/(10+n).
-class EMA {
-public:
-    EMA(torch::nn::Module& module, double decay) : module_(module), decay_(decay) {
-        torch::NoGradGuard g;
-        for (auto& p : module.named_parameters()) {
-            shadow_[p.key()] = p.value().detach().clone();
-            live_.push_back(p.value());
-            shadows_.push_back(shadow_[p.key()]);
-        }
-    }
-    void update(std::int64_t step) {
-        torch::NoGradGuard g;
-        const double d = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
-#if TORCH_VERSION_MAJOR >= 2
-        // One multi-tensor kernel per op instead of two launches per parameter.
-        torch::_foreach_mul_(shadows_, d);
-        torch::_foreach_add_(shadows_, live_, 1 - d);
-#else
-        for (std::size_t i = 0; i < live_.size(); ++i) shadows_[i].mul_(d).add_(live_[i].detach(), 1 - d);
-#endif
-    }
-    void save(torch::serialize::OutputArchive& a) const {
-        for (const auto& [k, v] : shadow_) a.write(k, v.to(torch::kCPU));
-    }
-    void load(torch::serialize::InputArchive& a) {
-        torch::NoGradGuard g;
-        for (auto& [k, v] : shadow_) {
-            torch::Tensor t;
-            a.read(k, t);
-            v.copy_(t);  // in place: shadows_ holds the same tensors
-        }
-    }
-    // Runs `f` with the EMA weights swapped into the module.
-    void with_weights(const std::function<void()>& f) {
-        std::map<std::string, torch::Tensor> saved;
-        torch::NoGradGuard g;
-        for (auto& p : module_.named_parameters()) {
-            saved[p.key()] = p.value().detach().clone();
-            p.value().copy_(shadow_[p.key()]);
-        }
-        f();
-        for (auto& p : module_.named_parameters()) p.value().copy_(saved[p.key()]);
-    }
-
-private:
-    torch::nn::Module& module_;
-    double decay_;
-    std::map<std::string, torch::Tensor> shadow_;
-    std::vector<torch::Tensor> live_, shadows_;  // the same tensors, in one order, for the foreach ops
-};
 
 // AdamW's moments live on the parameters' device; checkpoints hold them on the CPU.
 void move_optimizer_state(torch::optim::AdamW& optimizer, const torch::Device& device) {
