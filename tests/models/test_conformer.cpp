@@ -59,6 +59,26 @@ TEST_CASE("distance-matrix loss: zero on the target, invariant to rigid motion, 
     CHECK(distance_matrix_loss(moved, x, mask).item<double>() > 0.05);
 }
 
+TEST_CASE("local distance loss: only pairs 1 or 2 bonds apart count", "[conformer]") {
+    // A chain 0-1-2-3 (atom 3 is 3 bonds from atom 0) and one padding atom (hop 9).
+    auto hops = torch::tensor({0, 1, 2, 3, 9, 1, 0, 1, 2, 9, 2, 1, 0, 1, 9, 3, 2, 1, 0, 9, 9, 9, 9, 9, 9},
+                              torch::kInt64).reshape({1, 5, 5});
+    auto x = torch::tensor({0.0f, 0.0f, 0.0f, 1.5f, 0.0f, 0.0f, 2.2f, 1.2f, 0.0f, 3.5f, 1.5f, 0.0f, 0.0f, 0.0f, 0.0f}).reshape({1, 5, 3});
+    CHECK(local_distance_loss(x, x, hops).item<double>() < 1e-4);
+    auto far = x.clone();
+    far[0][3][2] += 2.0;  // atom 3 leaves the plane: its bond 2-3 and angle pair 1-3 change
+    auto padded = x.clone();
+    padded[0][4][0] += 5.0;  // the padding atom: never counts
+    CHECK(local_distance_loss(padded, x, hops).item<double>() < 1e-4);
+    // 5 local pairs (bonds 0-1, 1-2, 2-3; angles 0-2, 1-3). Moving C0 changes d01, d02 and the
+    // hop-3 distance d03, which must not count.
+    auto stretched = x.clone();
+    stretched[0][0][0] -= 0.5;  // atom 0 moves away from atom 1 along their axis: d01 grows by 0.5 A
+    const double expected = (0.5 + ((stretched[0][0] - stretched[0][2]).norm() - (x[0][0] - x[0][2]).norm()).abs().item<double>()) / 5.0;
+    CHECK(local_distance_loss(stretched, x, hops).item<double>() == Approx(expected).epsilon(1e-4));
+    CHECK(local_distance_loss(far, x, hops).item<double>() > 0.1);
+}
+
 TEST_CASE("the model predicts centred coordinates; MASA has fewer attention weights", "[conformer]") {
     torch::manual_seed(0);
     ConformerModel standard(tiny()), masa(tiny("masa"));

@@ -1,5 +1,6 @@
-// adit sample: draws structures from a trained DiT checkpoint (which embeds its VAE).
-//   adit sample --model DIT.pt --system molecule|crystal -n N --out FILE
+// adit sample: draws structures from a trained DiT checkpoint (which embeds its VAE); without
+// --model, from the shipped joint QM9 + MP-20 model (models/dit-xs-joint.pt).
+//   adit sample [--model DIT.pt] --system molecule|crystal -n N --out FILE
 // FILE: .xyz, .extxyz, .sdf (molecules), .cif (crystals; --symmetrize), .h5 (adit's HDF5 layout,
 // for `adit eval`/`adit info`), or a directory (one file per structure; --format). Every sample
 // carries system, step count, cfg, seed, sampler and model (sample/output.hpp).
@@ -9,6 +10,7 @@
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/shipped_models.hpp"
 #include "adit/interop/structure_files.hpp"
 #include "adit/nn/device.hpp"
 #include "adit/sample/output.hpp"
@@ -16,6 +18,10 @@
 #include "command.hpp"
 
 namespace adit::cli {
+
+namespace {
+const char* const kShippedDiT = "dit-xs-joint.pt";
+}  // namespace
 
 Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     auto* app = parent.add_subcommand("sample", "Sample molecules or crystals from a trained model");
@@ -26,7 +32,8 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
         sample::SamplerOptions sampler;
     };
     auto a = std::make_shared<Args>();
-    app->add_option("--model", a->model, "DiT checkpoint (dit.pt)")->required()->check(CLI::ExistingFile);
+    app->add_option("--model", a->model, fmt::format("DiT checkpoint (default: the shipped {})", kShippedDiT))
+        ->check(CLI::ExistingFile);
     app->add_option("--system", a->system, "molecule or crystal")->required()->check(CLI::IsMember({"molecule", "crystal"}));
     app->add_option("-n", a->n, "number of structures")->required()->check(CLI::PositiveNumber);
     app->add_option("--out", a->out, "output: .xyz, .extxyz, .sdf, .cif, .h5, or a directory (one file per structure)")->required();
@@ -47,6 +54,7 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             const auto device = nn::parse_device(global.device);
             if (global.threads > 0) torch::set_num_threads(global.threads);
             torch::manual_seed(global.seed);
+            if (a->model.empty()) a->model = shipped_model_path(kShippedDiT);
             auto model = models::load_dit(a->model, !a->raw);
             model.model->to(device);
             model.vae->to(device);

@@ -42,7 +42,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
     auto* app = parent.add_subcommand("train", "Train a VAE, DiT or conformer model");
     app->require_subcommand(1);
     struct Args {
-        std::string config, out, vae;
+        std::string config, out, vae, init;
         bool resume = false;
         std::int64_t steps = 0;
         bool distributed = false;
@@ -56,7 +56,11 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
     for (auto* sub : {vae, dit}) {
         sub->add_option("--config", args->config, "TOML config")->required()->check(CLI::ExistingFile);
         sub->add_option("--out", args->out, "output directory (checkpoint <kind>.pt)")->required();
-        sub->add_flag("--resume", args->resume, "continue from the checkpoint in --out");
+        auto* resume = sub->add_flag("--resume", args->resume, "continue from the checkpoint in --out");
+        sub->add_option("--init", args->init,
+                        "start a new run from this checkpoint's or release file's weights (same model config)")
+            ->check(CLI::ExistingFile)
+            ->excludes(resume);
         sub->add_option("--steps", args->steps, "override train.steps");
         sub->add_flag("--distributed", args->distributed,
                       "data-parallel over the processes that tools/gpu/launch.sh or torchrun started (RANK, WORLD_SIZE, ...)");
@@ -86,6 +90,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
             run.resume = args->resume;
+            run.init_from = args->init;
             run.device = global.device;
             run.precision = global.precision;
             run.stop = &g_stop;

@@ -51,6 +51,7 @@ int run_train_conformer(const TrainConformerArgs& a, const GlobalOptions& g) {
     take(config, "train", "epochs", t.epochs);
     take(config, "train", "max_minutes", t.max_minutes);
     take(config, "train", "valid_fraction", t.valid_fraction);
+    take(config, "train", "local_weight", t.local_weight);
     if (a.max_minutes >= 0) t.max_minutes = a.max_minutes;
     t.seed = g.seed;
     t.threads = g.threads;

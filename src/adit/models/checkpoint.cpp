@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "adit/core/error.hpp"
+#include "adit/nn/device.hpp"
 
 namespace adit::models {
 
@@ -56,11 +57,11 @@ json metadata_of(torch::serialize::InputArchive& archive, const std::string& pat
     return meta;
 }
 
-VAE build_vae(torch::serialize::InputArchive& archive, const json& meta, bool ema) {
+VAE build_vae(torch::serialize::InputArchive& archive, const json& meta, bool ema, const std::string& path) {
     VAE vae(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization")));
     torch::serialize::InputArchive model;
-    archive.read("model", model);
-    vae->load(model);
+    if (!archive.try_read("model", model)) fail("{}: checkpoint has no model weights", path);
+    nn::load_module(*vae, model, path);
     if (ema) load_ema_into(archive, *vae);
     vae->eval();
     return vae;
@@ -86,13 +87,7 @@ json read_checkpoint_metadata(const std::string& path, const std::string& expect
 LoadedVAE load_vae(const std::string& path, bool ema) {
     auto archive = open_archive(path);
     auto meta = metadata_of(archive, path, "vae");
-    torch::serialize::InputArchive model;
-    archive.read("model", model);
-    LoadedVAE r{VAE(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization"))), meta};
-    r.model->load(model);
-    if (ema) load_ema_into(archive, *r.model);
-    r.model->eval();
-    return r;
+    return LoadedVAE{build_vae(archive, meta, ema, path), meta};
 }
 
 LoadedDiT load_dit(const std::string& path, bool ema) {
@@ -102,14 +97,14 @@ LoadedDiT load_dit(const std::string& path, bool ema) {
     r.metadata = meta;
     r.model = DiT(dit_options_from_json(meta["config"]["model"]));
     torch::serialize::InputArchive model;
-    archive.read("model", model);
-    r.model->load(model);
+    if (!archive.try_read("model", model)) fail("{}: checkpoint has no model weights", path);
+    nn::load_module(*r.model, model, path);
     if (ema) load_ema_into(archive, *r.model);
     r.model->eval();
     torch::serialize::InputArchive vae_archive;
     if (!archive.try_read("vae", vae_archive)) fail("{}: DiT checkpoint has no embedded VAE", path);
     auto vae_meta = metadata_of(vae_archive, path + " (embedded VAE)", "vae");
-    r.vae = build_vae(vae_archive, vae_meta, /*ema=*/false);  // stored with its EMA weights applied
+    r.vae = build_vae(vae_archive, vae_meta, /*ema=*/false, path + " (embedded VAE)");  // stored with its EMA weights applied
     r.metadata["vae_metadata"] = vae_meta;
     return r;
 }

@@ -168,18 +168,31 @@ torch::Tensor ConformerModelImpl::forward(const ConformerBatch& batch) {
     return (coords - centre) * m;
 }
 
-torch::Tensor distance_matrix_loss(const torch::Tensor& predicted, const torch::Tensor& target,
-                                   const torch::Tensor& mask) {
-    auto distances = [](const torch::Tensor& x) {  // [B, N, N]; eps keeps the gradient finite at 0
-        auto diff = x.unsqueeze(2) - x.unsqueeze(1);
-        return torch::sqrt(diff.pow(2).sum(-1) + 1e-9);
-    };
-    const std::int64_t N = mask.size(1);
-    auto m = mask.to(torch::kFloat32);
-    auto pairs = (m.unsqueeze(2) * m.unsqueeze(1)) * torch::ones({N, N}, m.options()).triu(1);
-    auto err = (distances(predicted) - distances(target)).abs() * pairs;
+// [B, N, 3] -> [B, N, N] distances; the eps keeps the gradient finite at 0.
+static torch::Tensor pairwise_distances(const torch::Tensor& x) {
+    auto diff = x.unsqueeze(2) - x.unsqueeze(1);
+    return torch::sqrt(diff.pow(2).sum(-1) + 1e-9);
+}
+
+// Per molecule, the mean |predicted - target| distance over the selected pairs [B, N, N] (0/1);
+// then the mean over molecules.
+static torch::Tensor mean_pair_error(const torch::Tensor& predicted, const torch::Tensor& target, const torch::Tensor& pairs) {
+    auto err = (pairwise_distances(predicted) - pairwise_distances(target)).abs() * pairs;
     auto per_molecule = err.sum({1, 2}) / pairs.sum({1, 2}).clamp_min(1.0);
     return per_molecule.mean();
+}
+
+torch::Tensor distance_matrix_loss(const torch::Tensor& predicted, const torch::Tensor& target,
+                                   const torch::Tensor& mask) {
+    const std::int64_t N = mask.size(1);
+    auto m = mask.to(torch::kFloat32);
+    return mean_pair_error(predicted, target, (m.unsqueeze(2) * m.unsqueeze(1)) * torch::ones({N, N}, m.options()).triu(1));
+}
+
+torch::Tensor local_distance_loss(const torch::Tensor& predicted, const torch::Tensor& target,
+                                  const torch::Tensor& hops) {
+    // hops is 0 on the diagonal and max_hops + 1 for padding, so 1..2 picks real local pairs only.
+    return mean_pair_error(predicted, target, ((hops == 1) | (hops == 2)).to(torch::kFloat32).triu(1));
 }
 
 // Same elements in the same order can still be a different atom order (two carbons swapped):
@@ -259,7 +272,7 @@ ConformerModel load_conformer_model(const std::string& path) {
     o.masa_atoms = m.at("masa_atoms");
     o.dropout = m.at("dropout");
     ConformerModel model(o);
-    model->load(archive);
+    nn::load_module(*model, archive, path);
     model->eval();
     return model;
 }
@@ -337,7 +350,9 @@ ConformerTrainReport train_conformer(const std::vector<ConformerExample>& exampl
             const std::size_t j = std::min(train.size(), i + t.batch_size);
             auto b = make_batch(train, i, j);
             optimizer.zero_grad();
-            auto loss = distance_matrix_loss(model->forward(b), b.positions, b.mask);
+            auto predicted = model->forward(b);
+            auto loss = distance_matrix_loss(predicted, b.positions, b.mask);
+            if (t.local_weight > 0) loss = loss + t.local_weight * local_distance_loss(predicted, b.positions, b.hops);
             loss.backward();
             torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
             optimizer.step();

@@ -69,6 +69,11 @@ TORCH_MODULE(ConformerModel);
 // (Å) over atom pairs i<j of the predicted vs target distance matrix; mean over molecules.
 torch::Tensor distance_matrix_loss(const torch::Tensor& predicted, const torch::Tensor& target,
                                    const torch::Tensor& mask);
+// The same error over the pairs 1 or 2 bonds apart only (bond lengths and the 1-3 distances that
+// fix bond angles), from the batch's hop matrix: all-pair averages let a few stretched bonds
+// hide among the many long-range pairs, this term weighs them on their own.
+torch::Tensor local_distance_loss(const torch::Tensor& predicted, const torch::Tensor& target,
+                                  const torch::Tensor& hops);
 
 struct ConformerTrainOptions {
     std::int64_t batch_size = 64;
@@ -77,6 +82,7 @@ struct ConformerTrainOptions {
     std::int64_t epochs = 100;
     double max_minutes = 0;       // stop after this wall time (0 = no limit)
     double valid_fraction = 0.05; // held out from the training records for model selection
+    double local_weight = 0.0;    // weight of local_distance_loss added to the all-pair loss
     std::uint64_t seed = 0;
     int threads = 0;
     std::string device = "cpu";

@@ -80,6 +80,33 @@ void save_module_cpu(const torch::nn::Module& module, torch::serialize::OutputAr
     }
 }
 
+namespace {
+void load_module_at(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what,
+                    const std::string& prefix) {
+    torch::NoGradGuard no_grad;
+    auto copy = [&](const std::string& key, torch::Tensor& target, bool is_buffer) {
+        torch::Tensor stored;
+        if (!archive.try_read(key, stored, is_buffer)) fail("{}: model weights lack \"{}{}\"", what, prefix, key);
+        if (stored.sizes() != target.sizes())
+            fail("{}: \"{}{}\" has shape {} in the file, the model expects {}", what, prefix, key,
+                 fmt::format("{}", fmt::join(stored.sizes(), "x")), fmt::format("{}", fmt::join(target.sizes(), "x")));
+        target.copy_(stored);  // casts fp16/bf16 release weights back to the module's dtype
+    };
+    for (auto& p : module.named_parameters(/*recurse=*/false)) copy(p.key(), p.value(), false);
+    for (auto& b : module.named_buffers(/*recurse=*/false)) copy(b.key(), b.value(), true);
+    for (auto& child : module.named_children()) {
+        if (!child.value()->is_serializable()) continue;
+        torch::serialize::InputArchive sub;
+        if (!archive.try_read(child.key(), sub)) fail("{}: model weights lack \"{}{}\"", what, prefix, child.key());
+        load_module_at(*child.value(), sub, what, prefix + child.key() + ".");
+    }
+}
+}  // namespace
+
+void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what) {
+    load_module_at(module, archive, what, "");
+}
+
 std::vector<torch::Tensor> generator_states(const torch::Device& device) {
     std::vector<torch::Tensor> out;
     {

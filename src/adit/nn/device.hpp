@@ -39,6 +39,11 @@ private:
 // a checkpoint written on a GPU loads on a machine without one.
 void save_module_cpu(const torch::nn::Module& module, torch::serialize::OutputArchive& archive);
 
+// Module::load that also reads half-precision release files (adit export): every stored tensor is
+// copied into the module's own parameter or buffer, so each keeps its dtype (fp32) and device.
+// A missing tensor or a shape mismatch is an adit::Error naming `what` (the file) and the key.
+void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what);
+
 // States of the default generators that a run on `device` draws from: [CPU] or [CPU, CUDA:N].
 std::vector<torch::Tensor> generator_states(const torch::Device& device);
 // Restores what generator_states returned (a missing CUDA state leaves that generator alone).

@@ -15,6 +15,7 @@
 #include "adit/core/error.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
+#include "adit/nn/device.hpp"
 #include "adit/train/ema.hpp"
 
 namespace adit::train {
@@ -644,7 +645,7 @@ PropertyModel load_property_model(const std::string& path, const torch::Device& 
     pm.model = models::MoleBlend(model_options(pm.metadata["config"], std::int64_t(pm.targets.size())));
     torch::serialize::InputArchive m;
     a.read("model", m);
-    pm.model->load(m);
+    nn::load_module(*pm.model, m, path);
     pm.model->to(device);
     pm.model->eval();
     pm.device = device;

@@ -230,6 +230,22 @@ struct Job {
     json metadata;                                               // without "step"
 };
 
+// --init: the weights (EMA when stored) of another run of the same model, copied in before training.
+void init_weights(torch::nn::Module& model, const Job& job, const std::string& path) {
+    if (!std::filesystem::exists(path)) fail("--init: {} does not exist", path);
+    torch::serialize::InputArchive a;
+    a.load_from(path, torch::Device(torch::kCPU));
+    auto meta = models::read_json(a, "metadata");
+    models::check_metadata(meta, path, job.kind);
+    if (meta["config"]["model"] != job.metadata["config"]["model"])
+        fail("--init: {} has a different model config than this run's", path);
+    torch::serialize::InputArchive m;
+    a.read("model", m);
+    nn::load_module(model, m, path);
+    models::load_ema_into(a, model);
+    log_info("initialised {} from {} (step {} there)", job.kind, path, meta.value("step", std::int64_t(0)));
+}
+
 TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions& opt, const std::string& out_dir,
                 const RunOptions& run_options) {
     if (data.empty()) fail("no training structures");
@@ -238,6 +254,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     const torch::Device device = nn::parse_device(run_options.device);
     const auto precision = nn::parse_precision(run_options.precision.empty() ? opt.precision : run_options.precision);
     auto& model = *job.model;
+    if (!run_options.resume && !run_options.init_from.empty()) init_weights(model, job, run_options.init_from);
     model.to(device);  // before the optimiser and the EMA take their references
     std::vector<torch::Tensor> params;
     for (auto& p : model.parameters())
@@ -256,6 +273,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         a.load_from(path, device);  // written with CPU tensors; mapped straight onto this run's device
         auto meta = models::read_json(a, "metadata");
         models::check_metadata(meta, path, job.kind);
+        if (meta.contains("release"))
+            fail("--resume: {} is a release file without training state; start a new run from it with --init", path);
         if (meta["config"]["model"] != job.metadata["config"]["model"])
             fail("--resume: {} was trained with a different model config", path);
         torch::serialize::InputArchive m, e, o;

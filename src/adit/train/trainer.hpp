@@ -50,6 +50,9 @@ TrainOptions train_options_from_json(const nlohmann::json& j);
 
 struct RunOptions {
     bool resume = false;           // continue from <out>/<kind>.pt
+    // Start a new run (step 0, fresh optimiser) from the weights of this checkpoint or release
+    // file (EMA weights when it has them); same kind and model config. Ignored with `resume`.
+    std::string init_from;
     std::int64_t stop_after = 0;   // stop (with a checkpoint) once this many steps are done (0: run all)
     const std::atomic<bool>* stop = nullptr;  // set asynchronously (Ctrl-C): checkpoint and stop
     ProgressCallback progress;     // (step, steps, "loss ... lr ... ") every step

@@ -1,0 +1,167 @@
+// Half-precision release files (see release.hpp).
+#include "adit/models/release.hpp"
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "adit/core/error.hpp"
+#include "adit/io/text_file.hpp"
+
+namespace adit::models {
+
+using nlohmann::json;
+
+ReleaseDtype parse_release_dtype(const std::string& name) {
+    if (name == "fp16" || name == "float16" || name == "half") return ReleaseDtype::fp16;
+    if (name == "bf16" || name == "bfloat16") return ReleaseDtype::bf16;
+    fail("release precision must be fp16 or bf16, not \"{}\"", name);
+}
+
+namespace {
+
+// Entries of a training checkpoint that a release leaves out.
+const std::set<std::string> kTrainingState = {"ema", "optimizer", "rng", "rng_cuda"};
+// The metadata entry: "metadata" for VAE, DiT and MoleBLEND files, "adit_meta" for conformer models.
+const std::set<std::string> kMetadataKeys = {"metadata", "adit_meta"};
+
+struct Exporter {
+    torch::ScalarType half;
+    ReleaseReport& report;
+
+    torch::Tensor shrink(const torch::Tensor& t) {
+        report.parameters += t.numel();
+        const bool floating = t.scalar_type() == torch::kFloat || t.scalar_type() == torch::kDouble;
+        if (floating && t.numel() >= kReleaseMinHalfElements) {
+            // fp16 overflows above 65504; such a tensor keeps full precision rather than turning to inf.
+            const bool fits = half == torch::kBFloat16 || (t.isfinite().all().item<bool>() && t.abs().max().item<double>() < 65000.0);
+            if (fits) {
+                ++report.half_tensors;
+                return t.to(half).contiguous();
+            }
+        }
+        ++report.full_tensors;
+        return t.contiguous();
+    }
+
+    // Copies a module's weight tree, replacing tensors by their EMA shadow (flat dotted names).
+    void copy_weights(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out,
+                      const std::map<std::string, torch::Tensor>& ema, const std::string& prefix) {
+        for (const auto& key : in.keys()) {
+            if (key == "training") continue;  // the serialised module's own flag, not a weight
+            torch::Tensor t;
+            torch::serialize::InputArchive sub;
+            if (in.try_read(key, t) || in.try_read(key, t, /*is_buffer=*/true)) {
+                auto it = ema.find(prefix + key);
+                if (it != ema.end() && it->second.sizes() == t.sizes()) t = it->second;
+                out.write(key, shrink(t));
+            } else if (in.try_read(key, sub)) {
+                torch::serialize::OutputArchive o(out.compilation_unit());
+                copy_weights(sub, o, ema, prefix + key + ".");
+                out.write(key, o);
+            } else {
+                c10::IValue v;
+                in.read(key, v);
+                out.write(key, v);
+            }
+        }
+    }
+
+    // One checkpoint (the file, or a DiT's embedded VAE): metadata + weights, training state dropped.
+    void copy_checkpoint(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out, const json& release,
+                         bool top) {
+        std::map<std::string, torch::Tensor> ema;
+        torch::serialize::InputArchive ema_archive;
+        if (in.try_read("ema", ema_archive)) {
+            for (const auto& name : ema_archive.keys()) {
+                torch::Tensor t;
+                if (ema_archive.try_read(name, t)) ema[name] = t;
+            }
+            if (top) report.ema_weights = !ema.empty();
+        }
+        json stamp = release;
+        stamp["weights"] = ema.empty() ? "model" : "ema";
+        for (const auto& key : in.keys()) {
+            if (key == "training") continue;
+            if (kTrainingState.count(key)) {
+                if (top) report.dropped.push_back(key);
+                continue;
+            }
+            if (kMetadataKeys.count(key)) {
+                c10::IValue v;
+                in.read(key, v);
+                auto meta = json::parse(v.toStringRef());
+                meta["release"] = stamp;
+                out.write(key, c10::IValue(meta.dump()));
+                continue;
+            }
+            torch::Tensor t;
+            torch::serialize::InputArchive sub;
+            if (in.try_read(key, t) || in.try_read(key, t, /*is_buffer=*/true)) {  // a conformer model's own weights
+                auto it = ema.find(key);
+                out.write(key, shrink(it != ema.end() ? it->second : t));
+            } else if (in.try_read(key, sub)) {
+                torch::serialize::OutputArchive o(out.compilation_unit());
+                if (key == "vae") copy_checkpoint(sub, o, release, /*top=*/false);  // a DiT's embedded VAE
+                else copy_weights(sub, o, key == "model" ? ema : std::map<std::string, torch::Tensor>{},
+                                  key == "model" ? "" : key + ".");
+                out.write(key, o);
+            } else {
+                c10::IValue v;
+                in.read(key, v);
+                out.write(key, v);
+            }
+        }
+    }
+};
+
+json read_metadata(torch::serialize::InputArchive& archive, const std::string& path) {
+    for (const auto& key : kMetadataKeys) {
+        c10::IValue v;
+        if (archive.try_read(key, v) && v.isString()) {
+            try {
+                return json::parse(v.toStringRef());
+            } catch (const json::exception& e) {
+                fail("{}: unreadable {} ({})", path, key, e.what());
+            }
+        }
+    }
+    fail("{}: not an adit model file (no metadata)", path);
+}
+
+}  // namespace
+
+ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype) {
+    if (!std::filesystem::exists(in)) fail("{}: no such file", in);
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(in, torch::Device(torch::kCPU));
+    } catch (const c10::Error& e) {
+        fail("{}: not a readable checkpoint ({})", in, e.what_without_backtrace());
+    }
+    ReleaseReport report;
+    const json meta = read_metadata(archive, in);
+    if (meta.contains("release")) fail("{}: already a release file (exported from {})", in, meta["release"].value("source", "?"));
+    report.kind = meta.contains("kind") ? meta["kind"].get<std::string>() : meta.value("format", "unknown");
+    report.step = meta.value("step", std::int64_t(0));
+    report.bytes_in = std::filesystem::file_size(in);
+
+    json release = {{"precision", dtype == ReleaseDtype::fp16 ? "fp16" : "bf16"},
+                    {"source", std::filesystem::path(in).filename().string()},
+                    {"min_half_elements", kReleaseMinHalfElements}};
+    Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report};
+    torch::serialize::OutputArchive result;
+    exporter.copy_checkpoint(archive, result, release, /*top=*/true);
+
+    AtomicPath target(out);
+    result.save_to(target.tmp_path());
+    target.commit();
+    report.bytes_out = std::filesystem::file_size(out);
+    return report;
+}
+
+}  // namespace adit::models

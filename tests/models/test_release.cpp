@@ -1,0 +1,146 @@
+// Tests for src/adit/models/release.cpp (adit export) and the loaders' half-precision path
+// (nn::load_module), and for starting a run from a release (--init), on real QM9/MP-20 fixtures.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "adit/data/batch.hpp"
+#include "adit/models/checkpoint.hpp"
+#include "adit/models/conformer.hpp"
+#include "adit/models/release.hpp"
+#include "adit/train/trainer.hpp"
+#include "fixtures.hpp"
+
+using namespace adit;
+using nlohmann::json;
+
+namespace {
+
+std::string release_dir(const std::string& name) {
+    auto p = std::filesystem::temp_directory_path() / ("adit_test_release_" + std::to_string(::getpid()) + "_" + name);
+    std::filesystem::remove_all(p);
+    std::filesystem::create_directories(p);
+    return p.string();
+}
+
+json small_vae_config(std::int64_t steps, double lr) {
+    return {{"model",
+             {{"d_model", 64}, {"num_heads", 4}, {"num_layers", 2}, {"ff_dim", 128}, {"latent_dim", 8},
+              {"attention", "standard"}}},
+            {"train", {{"steps", steps}, {"batch_size", 4}, {"lr", lr}, {"ema_decay", 0.9}, {"seed", 5}}}};
+}
+
+// Largest |a - b| over same-named parameters, relative to the largest |a|.
+double max_relative_difference(torch::nn::Module& a, torch::nn::Module& b) {
+    auto pb = b.named_parameters();
+    double diff = 0, scale = 0;
+    for (const auto& p : a.named_parameters()) {
+        REQUIRE(p.value().scalar_type() == torch::kFloat);
+        REQUIRE(pb[p.key()].scalar_type() == torch::kFloat);
+        diff = std::max(diff, (p.value() - pb[p.key()]).abs().max().item<double>());
+        scale = std::max(scale, p.value().abs().max().item<double>());
+    }
+    return diff / scale;
+}
+
+}  // namespace
+
+TEST_CASE("A VAE release holds the EMA weights in fp16, loads as fp32 and seeds a new run", "[models][release]") {
+    torch::set_num_threads(1);
+    auto structures = model_test_structures();
+    auto dir = release_dir("vae");
+    auto trained = train::train_vae(small_vae_config(4, 1e-3), structures, {}, dir + "/run", {});
+    const std::string release = dir + "/vae-release.pt";
+    auto r = models::export_release(trained.checkpoint, release);
+    CHECK(r.kind == "vae");
+    CHECK(r.step == 4);
+    CHECK(r.ema_weights);
+    CHECK(r.half_tensors > 0);
+    CHECK(r.full_tensors > 0);  // norms and biases stay fp32
+    CHECK(std::count(r.dropped.begin(), r.dropped.end(), "optimizer") == 1);
+    CHECK(std::count(r.dropped.begin(), r.dropped.end(), "ema") == 1);
+    // weights + EMA + two Adam moments in fp32 -> one copy, mostly fp16: well under a sixth
+    CHECK(r.bytes_out * 5 < r.bytes_in);
+
+    auto meta = models::read_checkpoint_metadata(release, "vae");
+    CHECK(meta["release"]["precision"] == "fp16");
+    CHECK(meta["release"]["weights"] == "ema");
+    CHECK(meta["step"] == 4);
+
+    // The release is the EMA model to fp16 rounding, and behaves like it.
+    auto full = models::load_vae(trained.checkpoint, /*ema=*/true);
+    auto half = models::load_vae(release);
+    CHECK(max_relative_difference(*full.model, *half.model) < 2e-3);
+    {
+        torch::NoGradGuard no_grad;
+        auto batch = data::collate(structures);
+        auto z_full = full.model->encode(batch).first, z_half = half.model->encode(batch).first;
+        CHECK((z_full - z_half).abs().max().item<double>() < 2e-2 * (z_full.abs().max().item<double>() + 1));
+    }
+
+    SECTION("a release cannot be resumed or exported again") {
+        train::RunOptions resume;
+        resume.resume = true;
+        std::filesystem::copy_file(release, dir + "/vae.pt");
+        REQUIRE_THROWS_WITH(train::train_vae(small_vae_config(6, 1e-3), structures, {}, dir, resume),
+                            Catch::Contains("release file") && Catch::Contains("--init"));
+        REQUIRE_THROWS_WITH(models::export_release(release, dir + "/again.pt"), Catch::Contains("already a release"));
+    }
+    SECTION("--init starts a new run from the release's weights") {
+        train::RunOptions init;
+        init.init_from = release;
+        auto config = small_vae_config(1, 1e-12);  // one step this small leaves the initial weights
+        auto again = train::train_vae(config, structures, {}, dir + "/init", init);
+        CHECK(again.step == 1);
+        auto started = models::load_vae(again.checkpoint, /*ema=*/false);
+        CHECK(max_relative_difference(*half.model, *started.model) < 1e-8);
+        init.init_from = trained.checkpoint;  // a full checkpoint works too (its EMA weights)
+        config["model"]["d_model"] = 32;
+        REQUIRE_THROWS_WITH(train::train_vae(config, structures, {}, dir + "/init2", init),
+                            Catch::Contains("different model config"));
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][release]") {
+    torch::set_num_threads(1);
+    auto structures = model_test_structures();
+    auto dir = release_dir("dit");
+    auto vae = train::train_vae(small_vae_config(2, 1e-3), structures, {}, dir + "/vae", {});
+    json dit_config = {{"model", {{"d_model", 64}, {"num_heads", 2}, {"num_layers", 2}, {"mlp_ratio", 2}}},
+                       {"train", {{"steps", 2}, {"batch_size", 4}, {"lr", 1e-3}, {"seed", 3}}}};
+    auto dit = train::train_dit(dit_config, vae.checkpoint, structures, dir + "/dit", {});
+    auto r = models::export_release(dit.checkpoint, dir + "/dit-release.pt", models::ReleaseDtype::bf16);
+    CHECK(r.kind == "dit");
+    auto full = models::load_dit(dit.checkpoint);
+    auto half = models::load_dit(dir + "/dit-release.pt");
+    CHECK(half.metadata["release"]["precision"] == "bf16");
+    CHECK(max_relative_difference(*full.model, *half.model) < 1e-2);  // bf16 keeps 8 bits of mantissa
+    CHECK(max_relative_difference(*full.vae, *half.vae) < 1e-2);
+    CHECK(max_relative_difference(*full.vae, *half.vae) > 0.0);  // the embedded VAE was shrunk as well
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A conformer model release loads and predicts like the original", "[models][release][conformer]") {
+    torch::manual_seed(2);
+    models::ConformerOptions o;
+    o.d_model = 32;
+    o.num_heads = 4;
+    o.num_layers = 2;
+    models::ConformerModel model(o);
+    auto dir = release_dir("conformer");
+    models::save_conformer_model(model, dir + "/conformer.pt", "{}");
+    auto r = models::export_release(dir + "/conformer.pt", dir + "/conformer-release.pt");
+    CHECK(r.kind == "adit-conformer");
+    CHECK(r.half_tensors > 0);
+    CHECK(r.dropped.empty());
+    auto original = models::load_conformer_model(dir + "/conformer.pt");
+    auto half = models::load_conformer_model(dir + "/conformer-release.pt");
+    CHECK(max_relative_difference(*original, *half) < 2e-3);
+    REQUIRE_THROWS_WITH(models::export_release(ADIT_TEST_DATA "/formats/mp-1111649.cif", dir + "/x.pt"),
+                        Catch::Contains("not a readable checkpoint"));
+    CHECK_FALSE(std::filesystem::exists(dir + "/x.pt"));
+    std::filesystem::remove_all(dir);
+}
