@@ -18,17 +18,31 @@ struct Run {
     std::string out;  // stdout, plus stderr when asked for
 };
 
-inline Run run_adit(const std::string& args, bool capture_stderr) {
-    const std::string cmd = std::string("cd '") + ADIT_SOURCE_DIR + "' && '" + ADIT_BINARY + "' " + args +
-                            (capture_stderr ? " 2>&1" : " 2>/dev/null");
+// Runs a shell command line in `dir`: its exit status and its stdout (binary-safe).
+inline Run run_shell(const std::string& dir, const std::string& command) {
+    const std::string cmd = "cd '" + dir + "' && " + command;
     Run r;
     FILE* pipe = popen(cmd.c_str(), "r");
     REQUIRE(pipe);
     std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), pipe)) r.out += buf.data();
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
     const int st = pclose(pipe);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return r;
+}
+
+// `adit <args>` from the source directory; stderr joins stdout when asked for, else is dropped.
+inline Run run_adit(const std::string& args, bool capture_stderr) {
+    return run_shell(ADIT_SOURCE_DIR, "'" + std::string(ADIT_BINARY) + "' " + args + (capture_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+// A README command line as written ("adit ...", or "launcher ... -- adit ...") with the built
+// program in place of `adit`, run in `dir`; stderr is appended to dir/<stderr_file>.
+inline Run run_readme_command(const std::string& dir, std::string command, const std::string& stderr_file = "stderr.log") {
+    const std::string bin = std::string("'") + ADIT_BINARY + "'";
+    if (command.rfind("adit ", 0) == 0) command = bin + command.substr(4);
+    if (auto k = command.find(" -- adit "); k != std::string::npos) command.replace(k + 4, 4, bin);
+    return run_shell(dir, command + " 2>>" + stderr_file);
 }
 
 inline std::string slurp(const std::string& path) {

@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_harness.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,12 +26,7 @@ struct Result {
     std::string out, err;
 };
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using adit_cli_test::slurp;
 
 class Scratch {
 public:
@@ -44,16 +41,11 @@ public:
     // Runs a README command line ("adit ...") with the built program, in the scratch directory.
     Result run(const std::string& readme_command) const {
         REQUIRE(readme_command.rfind("adit ", 0) == 0);
-        const std::string shell = "cd '" + dir_.string() + "' && '" + std::string(ADIT_BINARY) + "'" +
-                                  readme_command.substr(4) + " 2> stderr.txt";
+        fs::remove(dir_ / "stderr.txt");  // this run's stderr only
+        const auto run = adit_cli_test::run_readme_command(dir_.string(), readme_command, "stderr.txt");
         Result r;
-        FILE* pipe = ::popen(shell.c_str(), "r");
-        REQUIRE(pipe != nullptr);
-        std::array<char, 4096> buf{};
-        std::size_t n = 0;
-        while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-        const int status = ::pclose(pipe);
-        r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.status = run.status;
+        r.out = run.out;
         r.err = slurp(dir_ / "stderr.txt");
         return r;
     }
@@ -62,9 +54,7 @@ private:
     fs::path dir_;
 };
 
-bool readme_has(const std::string& command) {
-    return slurp(fs::path(ADIT_SOURCE_DIR) / "README.md").find(command) != std::string::npos;
-}
+using adit_cli_test::readme_has;
 
 }  // namespace
 

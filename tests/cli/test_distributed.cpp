@@ -20,26 +20,10 @@
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using adit_cli_test::Run;
 
 // Runs `command` in `dir` (stderr appended to dir/stderr.log) with "adit" replaced by the built binary.
-Run shell(const std::string& dir, std::string command) {
-    const std::string bin = std::string("'") + ADIT_BINARY + "'";
-    if (command.rfind("adit ", 0) == 0) command = bin + command.substr(4);
-    if (auto k = command.find(" -- adit "); k != std::string::npos) command.replace(k + 4, 4, bin);
-    const std::string cmd = "cd '" + dir + "' && " + command + " 2>>stderr.log";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    const int raw = pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+Run shell(const std::string& dir, const std::string& command) { return adit_cli_test::run_readme_command(dir, command); }
 
 Run documented(const std::string& dir, const std::string& command, const std::string& extra) {
     INFO(command);

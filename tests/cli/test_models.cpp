@@ -11,38 +11,20 @@
 #include <sstream>
 #include <string>
 
+#include "cli_harness.hpp"
+
 namespace {
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using adit_cli_test::Run;
+using adit_cli_test::slurp;
 
 // Runs "adit <args>" in `dir`; returns exit status and stdout (stderr goes to dir/stderr.log).
-Run adit(const std::string& dir, const std::string& args) {
-    const std::string cmd = "cd '" + dir + "' && '" + std::string(ADIT_BINARY) + "' " + args.substr(5) + " 2>>stderr.log";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    const int raw = pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+Run adit(const std::string& dir, const std::string& args) { return adit_cli_test::run_readme_command(dir, args); }
 
 // The README documents this command verbatim, and it succeeds.
 Run documented(const std::string& dir, const std::string& command) {
-    static const std::string readme = slurp(std::string(ADIT_SOURCE_DIR) + "/README.md");
     INFO(command);
-    REQUIRE(readme.find(command) != std::string::npos);
+    REQUIRE(adit_cli_test::readme_has(command));
     auto r = adit(dir, command);
     INFO(slurp(dir + "/stderr.log"));
     REQUIRE(r.status == 0);

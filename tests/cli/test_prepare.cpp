@@ -10,32 +10,17 @@
 #include <sstream>
 #include <string>
 
+#include "cli_harness.hpp"
+
 namespace {
 
-struct Result {
-    int status = -1;
-    std::string out;
-};
+using Result = adit_cli_test::Run;
+using adit_cli_test::readme_has;
 
 // Runs an `adit ...` command line from the source directory; stdout captured, stderr dropped.
 Result run_adit(const std::string& command_line) {
-    const std::string cmd = "cd '" ADIT_SOURCE_DIR "' && '" ADIT_BINARY "'" + command_line.substr(4) + " 2>/dev/null";
-    Result r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-bool readme_has(const std::string& line) {
-    std::ifstream in(ADIT_SOURCE_DIR "/README.md");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str().find(line) != std::string::npos;
+    REQUIRE(command_line.rfind("adit ", 0) == 0);
+    return adit_cli_test::run_adit(command_line.substr(5), false);
 }
 
 }  // namespace

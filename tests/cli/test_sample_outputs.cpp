@@ -18,22 +18,9 @@
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using adit_cli_test::Run;
 
-Run adit(const std::string& dir, const std::string& args) {
-    const std::string cmd = "cd '" + dir + "' && '" + std::string(ADIT_BINARY) + "' " + args.substr(5) + " 2>>stderr.log";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    const int raw = pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+Run adit(const std::string& dir, const std::string& args) { return adit_cli_test::run_readme_command(dir, args); }
 
 Run ok(const std::string& dir, const std::string& command, bool in_readme = true) {
     INFO(command);

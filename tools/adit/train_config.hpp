@@ -17,9 +17,7 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
-#include "adit/data/dataset.hpp"
-#include "adit/io/format.hpp"
-#include "adit/interop/structure_files.hpp"
+#include "eval_inputs.hpp"
 
 namespace adit::cli {
 
@@ -44,16 +42,12 @@ inline std::pair<std::string, std::string> split_suffix(const std::string& entry
     return {entry.substr(0, colon), tail};
 }
 
-// The structures of a file written by `adit prepare`: one split, or all of them.
-inline std::vector<Structure> read_prepared(const std::string& path, const std::string& split) {
-    const auto dataset = data::Dataset::open(path);
-    const std::vector<std::int64_t> indices =
-        split.empty() ? dataset->all_indices() : dataset->data().split(split_from_name(split));
-    if (indices.empty()) fail("{}: no structures{}", path, split.empty() ? "" : " in split " + split);
-    std::vector<Structure> out;
-    out.reserve(indices.size());
-    for (std::int64_t i : indices) out.push_back(dataset->structure(i));
-    return out;
+// [data] entry or --data value: every structure of FILE, or one split of a prepared FILE.h5:split
+// (eval_inputs.hpp's load_structures). An empty result is an error naming the entry.
+inline std::vector<Structure> read_data_entry(const std::string& file, const std::string& split) {
+    auto structures = load_structures(file, split);
+    if (structures.empty()) fail("{}: no structures{}", file, split.empty() ? "" : " in split " + split);
+    return structures;
 }
 
 // [data] entries: any structure file, or a prepared .h5 with an optional ":train|:val|:test".
@@ -68,8 +62,7 @@ inline std::vector<Structure> read_data(const nlohmann::json& config, const std:
     for (const auto& f : files) {
         auto [file, split] = split_suffix(f);
         auto p = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file) : base / file;
-        auto part = split.empty() && format_from_path(p.string()) != FileFormat::hdf5 ? read_structures(p.string())
-                                                                                    : read_prepared(p.string(), split);
+        auto part = read_data_entry(p.string(), split);
         log_info("read {} structures from {}", part.size(), f);
         all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }

@@ -10,6 +10,7 @@
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
 #include "adit/interop/molecule_sdf.hpp"
+#include "adit/io/format.hpp"
 #include "adit/models/conformer.hpp"
 #include "eval_geometry.hpp"
 #include "train_config.hpp"
@@ -60,7 +61,7 @@ int run_train_conformer(const TrainConformerArgs& a, const GlobalOptions& g) {
     // An SDF, or a prepared .h5 (whole or FILE.h5:train) whose SMILES give the atom order.
     const auto [file, split] = split_suffix(a.data);
     const auto records = split.empty() && format_from_path(file) != FileFormat::hdf5 ? interop::read_molecule_sdf(file)
-                                                                                     : read_prepared(file, split);
+                                                                                     : read_data_entry(file, split);
     const auto examples = models::conformer_examples(records);
     log_info("{} training molecules from {}", examples.size(), a.data);
     std::filesystem::create_directories(a.out);
