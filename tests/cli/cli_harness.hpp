@@ -52,6 +52,13 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
+// How often `what` occurs in `text` (overlapping matches count).
+inline std::size_t count_occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto k = text.find(what); k != std::string::npos; k = text.find(what, k + 1)) ++n;
+    return n;
+}
+
 inline bool readme_has(const std::string& command) {
     return slurp(std::string(ADIT_SOURCE_DIR) + "/README.md").find(command) != std::string::npos;
 }

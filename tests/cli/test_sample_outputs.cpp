@@ -31,11 +31,7 @@ Run ok(const std::string& dir, const std::string& command, bool in_readme = true
     return r;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto k = text.find(what); k != std::string::npos; k = text.find(what, k + 1)) ++n;
-    return n;
-}
+using adit_cli_test::count_occurrences;
 
 }  // namespace
 
@@ -91,7 +87,7 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
             ++files;
             REQUIRE(std::regex_match(e.path().filename().string(), std::regex("crystal_[0-7]\\.cif")));
             const auto text = adit_cli_test::slurp(e.path().string());
-            REQUIRE(count(text, "data_") == 1);
+            REQUIRE(count_occurrences(text, "data_") == 1);
             REQUIRE(text.find("_adit_system   'crystal'") != std::string::npos);
             REQUIRE(text.find("_adit_sampling_steps   20") != std::string::npos);
             REQUIRE(text.find("_adit_cfg_scale   2") != std::string::npos);
@@ -109,18 +105,18 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
     {  // SDF data items, extended-XYZ keys, --format in a directory, the seed
         ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 3 --steps 5 --cfg 1.5 --seed 7 --out m.sdf", false);
         const auto sdf = adit_cli_test::slurp(dir + "/m.sdf");
-        REQUIRE(count(sdf, "$$$$") == 3);
-        REQUIRE(count(sdf, ">  <system>") + count(sdf, "> <system>") == 3);
+        REQUIRE(count_occurrences(sdf, "$$$$") == 3);
+        REQUIRE(count_occurrences(sdf, ">  <system>") + count_occurrences(sdf, "> <system>") == 3);
         REQUIRE(sdf.find("molecule") != std::string::npos);
-        REQUIRE(count(sdf, "<sampling_steps>") == 3);
-        REQUIRE(count(sdf, "<seed>") == 3);
-        REQUIRE(count(sdf, "<model>") == 3);
+        REQUIRE(count_occurrences(sdf, "<sampling_steps>") == 3);
+        REQUIRE(count_occurrences(sdf, "<seed>") == 3);
+        REQUIRE(count_occurrences(sdf, "<model>") == 3);
         ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 3 --steps 5 --cfg 1.5 --seed 7 --out m.xyz", false);
         const auto xyz = adit_cli_test::slurp(dir + "/m.xyz");
-        REQUIRE(count(xyz, "system=molecule") == 3);
-        REQUIRE(count(xyz, "sampling_steps=5") == 3);
-        REQUIRE(count(xyz, "cfg_scale=1.5") == 3);
-        REQUIRE(count(xyz, "seed=7") == 3);
+        REQUIRE(count_occurrences(xyz, "system=molecule") == 3);
+        REQUIRE(count_occurrences(xyz, "sampling_steps=5") == 3);
+        REQUIRE(count_occurrences(xyz, "cfg_scale=1.5") == 3);
+        REQUIRE(count_occurrences(xyz, "seed=7") == 3);
         ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 2 --steps 5 --out mols --format sdf", false);
         REQUIRE(std::filesystem::exists(dir + "/mols/molecule_0.sdf"));
         REQUIRE(std::filesystem::exists(dir + "/mols/molecule_1.sdf"));

@@ -13,11 +13,7 @@ namespace {
 
 bool shipped(const std::string& name) { return std::filesystem::exists(std::string(ADIT_SOURCE_DIR) + "/models/" + name); }
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
+using adit_cli_test::count_occurrences;
 
 }  // namespace
 
@@ -31,14 +27,14 @@ TEST_CASE("adit sample without --model uses the shipped joint DiT for molecules 
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto sdf = slurp("/tmp/adit_test_shipped.sdf");
-    CHECK(count(sdf, "$$$$") == 8);
-    CHECK(count(sdf, "dit-xs-joint.pt") == 8);  // provenance names the model each record came from
+    CHECK(count_occurrences(sdf, "$$$$") == 8);
+    CHECK(count_occurrences(sdf, "dit-xs-joint.pt") == 8);  // provenance names the model each record came from
     r = run_adit("--seed 3 " + crystals, true);
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto cif = slurp("/tmp/adit_test_shipped.cif");
-    CHECK(count(cif, "\ndata_") + (cif.rfind("data_", 0) == 0 ? 1 : 0) == 4);
-    CHECK(count(cif, "_cell_length_a") == 4);
+    CHECK(count_occurrences(cif, "\ndata_") + (cif.rfind("data_", 0) == 0 ? 1 : 0) == 4);
+    CHECK(count_occurrences(cif, "_cell_length_a") == 4);
     std::filesystem::remove("/tmp/adit_test_shipped.sdf");
     std::filesystem::remove("/tmp/adit_test_shipped.cif");
 }
