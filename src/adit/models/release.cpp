@@ -48,27 +48,33 @@ struct Exporter {
         return t.contiguous();
     }
 
-    // Copies a module's weight tree, replacing tensors by their EMA shadow (flat dotted names).
+    // Copies entry `key` of a weight tree: a tensor (replaced by its EMA shadow, looked up by the
+    // flat dotted name prefix + key, when one of the same shape exists), a sub-module (recursively,
+    // its names under `child_prefix`), or any other value as it is.
+    void copy_entry(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out, const std::string& key,
+                    const std::map<std::string, torch::Tensor>& ema, const std::string& prefix,
+                    const std::string& child_prefix) {
+        torch::Tensor t;
+        torch::serialize::InputArchive sub;
+        if (in.try_read(key, t) || in.try_read(key, t, /*is_buffer=*/true)) {
+            auto it = ema.find(prefix + key);
+            if (it != ema.end() && it->second.sizes() == t.sizes()) t = it->second;
+            out.write(key, shrink(t));
+        } else if (in.try_read(key, sub)) {
+            torch::serialize::OutputArchive o(out.compilation_unit());
+            copy_weights(sub, o, ema, child_prefix);
+            out.write(key, o);
+        } else {
+            c10::IValue v;
+            in.read(key, v);
+            out.write(key, v);
+        }
+    }
+
     void copy_weights(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out,
                       const std::map<std::string, torch::Tensor>& ema, const std::string& prefix) {
-        for (const auto& key : in.keys()) {
-            if (key == "training") continue;  // the serialised module's own flag, not a weight
-            torch::Tensor t;
-            torch::serialize::InputArchive sub;
-            if (in.try_read(key, t) || in.try_read(key, t, /*is_buffer=*/true)) {
-                auto it = ema.find(prefix + key);
-                if (it != ema.end() && it->second.sizes() == t.sizes()) t = it->second;
-                out.write(key, shrink(t));
-            } else if (in.try_read(key, sub)) {
-                torch::serialize::OutputArchive o(out.compilation_unit());
-                copy_weights(sub, o, ema, prefix + key + ".");
-                out.write(key, o);
-            } else {
-                c10::IValue v;
-                in.read(key, v);
-                out.write(key, v);
-            }
-        }
+        for (const auto& key : in.keys())
+            if (key != "training") copy_entry(in, out, key, ema, prefix, prefix + key + ".");  // "training": the module's flag
     }
 
     // One checkpoint (the file, or a DiT's embedded VAE): metadata + weights, training state dropped.
@@ -99,22 +105,15 @@ struct Exporter {
                 out.write(key, c10::IValue(meta.dump()));
                 continue;
             }
-            torch::Tensor t;
             torch::serialize::InputArchive sub;
-            if (in.try_read(key, t) || in.try_read(key, t, /*is_buffer=*/true)) {  // a conformer model's own weights
-                auto it = ema.find(key);
-                out.write(key, shrink(it != ema.end() ? it->second : t));
-            } else if (in.try_read(key, sub)) {
+            if (key == "vae" && in.try_read(key, sub)) {  // a DiT's embedded VAE: a checkpoint of its own
                 torch::serialize::OutputArchive o(out.compilation_unit());
-                if (key == "vae") copy_checkpoint(sub, o, release, /*top=*/false);  // a DiT's embedded VAE
-                else copy_weights(sub, o, key == "model" ? ema : std::map<std::string, torch::Tensor>{},
-                                  key == "model" ? "" : key + ".");
+                copy_checkpoint(sub, o, release, /*top=*/false);
                 out.write(key, o);
-            } else {
-                c10::IValue v;
-                in.read(key, v);
-                out.write(key, v);
+                continue;
             }
+            // The weights: under "model" (EMA names start there), or at the top (a conformer model).
+            copy_entry(in, out, key, ema, "", key == "model" ? "" : key + ".");
         }
     }
 };

@@ -230,15 +230,23 @@ struct Job {
     json metadata;                                               // without "step"
 };
 
+// The metadata of a checkpoint that `option` (--resume, --init) continues from: this run's kind
+// and the same model config, or an adit::Error naming the option and the file.
+json checked_run_metadata(torch::serialize::InputArchive& a, const std::string& path, const Job& job,
+                          const std::string& option) {
+    auto meta = models::read_json(a, "metadata");
+    models::check_metadata(meta, path, job.kind);
+    if (meta["config"]["model"] != job.metadata["config"]["model"])
+        fail("{}: {} was trained with a different model config than this run's", option, path);
+    return meta;
+}
+
 // --init: the weights (EMA when stored) of another run of the same model, copied in before training.
 void init_weights(torch::nn::Module& model, const Job& job, const std::string& path) {
     if (!std::filesystem::exists(path)) fail("--init: {} does not exist", path);
     torch::serialize::InputArchive a;
     a.load_from(path, torch::Device(torch::kCPU));
-    auto meta = models::read_json(a, "metadata");
-    models::check_metadata(meta, path, job.kind);
-    if (meta["config"]["model"] != job.metadata["config"]["model"])
-        fail("--init: {} has a different model config than this run's", path);
+    const auto meta = checked_run_metadata(a, path, job, "--init");
     torch::serialize::InputArchive m;
     a.read("model", m);
     nn::load_module(model, m, path);
@@ -271,12 +279,9 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         if (!std::filesystem::exists(path)) fail("--resume: {} does not exist", path);
         torch::serialize::InputArchive a;
         a.load_from(path, device);  // written with CPU tensors; mapped straight onto this run's device
-        auto meta = models::read_json(a, "metadata");
-        models::check_metadata(meta, path, job.kind);
+        const auto meta = checked_run_metadata(a, path, job, "--resume");
         if (meta.contains("release"))
             fail("--resume: {} is a release file without training state; start a new run from it with --init", path);
-        if (meta["config"]["model"] != job.metadata["config"]["model"])
-            fail("--resume: {} was trained with a different model config", path);
         torch::serialize::InputArchive m, e, o;
         a.read("model", m);
         model.load(m);
