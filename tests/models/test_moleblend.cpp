@@ -65,6 +65,60 @@ std::string path_key(const MoleBlendMolecule& m, std::int64_t i, std::int64_t j)
     return k;
 }
 
+// Mean absolute errors (Å) of the 3D distances recovered for held-out atom pairs shown to the
+// model only through 2D relations (one blend draw per molecule, seed 11), next to two baselines
+// fitted on `fit`: the mean distance of all pairs, and the mean distance of each bond-path key.
+// Pairs whose key `fit` never saw are skipped for all three.
+struct TwoDOnlyErrors {
+    double model = 0, bond_path = 0, global_mean = 0;
+    std::int64_t pairs = 0;
+};
+
+TwoDOnlyErrors two_d_only_errors(models::MoleBlendImpl& model, const std::vector<MoleBlendMolecule>& fit,
+                                 const std::vector<MoleBlendMolecule>& held, const models::BlendOptions& blend) {
+    std::map<std::string, std::pair<double, int>> sums;
+    double all_sum = 0;
+    std::int64_t all_count = 0;
+    for (const auto& m : fit)
+        for (std::int64_t i = 0; i < m.n; ++i)
+            for (std::int64_t j = 0; j < m.n; ++j)
+                if (i != j) {
+                    auto& e = sums[path_key(m, i, j)];
+                    e.first += distance(m, i, j);
+                    ++e.second;
+                    all_sum += distance(m, i, j);
+                    ++all_count;
+                }
+    const double global_mean = all_sum / double(all_count);
+    model.eval();
+    torch::NoGradGuard ng;
+    TwoDOnlyErrors r;
+    auto gen = models::cpu_generator(11);
+    for (const auto& m : held) {
+        auto b = models::moleblend_batch({&m}, model.options().max_hops);
+        auto modality = models::blend_modalities(1, m.n, blend, gen, torch::kCPU);
+        torch::Tensor relation;
+        auto h = model.encode(b, b.positions, modality, models::RelationMode::blend, &relation);
+        auto d = model.recover(h, b.mask, b.positions, relation).distance[0];
+        for (std::int64_t i = 0; i < m.n; ++i)
+            for (std::int64_t j = 0; j < m.n; ++j) {
+                if (i == j || modality[0][i][j].item<std::int64_t>() == models::kDistance) continue;
+                const auto it = sums.find(path_key(m, i, j));
+                if (it == sums.end()) continue;
+                const double truth = distance(m, i, j);
+                r.bond_path += std::abs(it->second.first / it->second.second - truth);
+                r.global_mean += std::abs(global_mean - truth);
+                r.model += std::abs(d[i][j].item<double>() - truth);
+                ++r.pairs;
+            }
+    }
+    const double n = double(std::max<std::int64_t>(1, r.pairs));
+    r.model /= n;
+    r.bond_path /= n;
+    r.global_mean /= n;
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("moleblend: graph relations of ethanol", "[models][moleblend]") {
@@ -234,62 +288,18 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     CHECK(last < 0.5 * first);
     REQUIRE(std::filesystem::exists(dir / "moleblend.pt"));
 
-    // Baselines over the training molecules: the mean distance of all pairs (what a model that
-    // ignored the 2D relations could do at best with one number) and of each bond-path key (hops,
-    // bond types along the path). The short CPU run here must beat the first (it does not yet beat the second); the second is
-    // reported (INFO) and tracked at scale by `adit pretrain moleblend`'s validation
+    // The short CPU run must beat the all-pairs mean (what a model ignoring the 2D relations could
+    // do at best with one number); the bond-path mean is reported here and beaten by the shipped
+    // pretrained model (next test) and at scale by `adit pretrain moleblend`'s validation
     // ("bond_path_baseline_mae" beside "distance_mae_2d_only_compared"), see docs/BENCHMARKS.md.
-    std::map<std::string, std::pair<double, int>> sums;
-    double all_sum = 0;
-    std::int64_t all_count = 0;
-    for (const auto& m : train)
-        for (std::int64_t i = 0; i < m.n; ++i)
-            for (std::int64_t j = 0; j < m.n; ++j)
-                if (i != j) {
-                    auto& e = sums[path_key(m, i, j)];
-                    e.first += distance(m, i, j);
-                    ++e.second;
-                    all_sum += distance(m, i, j);
-                    ++all_count;
-                }
-    const double global_mean = all_sum / double(all_count);
-    // The model's recovered distances for held-out pairs shown only through 2D relations.
     auto model = train::load_pretrained_moleblend((dir / "moleblend.pt").string());
-    model->eval();
-    auto ng = std::make_unique<torch::NoGradGuard>();
-    double model_err = 0, path_err = 0, mean_err = 0;
-    std::int64_t count = 0;
-    auto gen = models::cpu_generator(11);
-    const auto blend = models::blend_options_from_json(config["blend"]);
-    for (const auto& m : held) {
-        auto b = models::moleblend_batch({&m}, model->options().max_hops);
-        auto modality = models::blend_modalities(1, m.n, blend, gen, torch::kCPU);
-        torch::Tensor relation;
-        auto h = model->encode(b, b.positions, modality, models::RelationMode::blend, &relation);
-        auto d = model->recover(h, b.mask, b.positions, relation).distance[0];
-        for (std::int64_t i = 0; i < m.n; ++i)
-            for (std::int64_t j = 0; j < m.n; ++j) {
-                if (i == j || modality[0][i][j].item<std::int64_t>() == models::kDistance) continue;
-                const auto it = sums.find(path_key(m, i, j));
-                if (it == sums.end()) continue;  // no baseline for an unseen path: skip the pair for all
-                const double truth = distance(m, i, j);
-                path_err += std::abs(it->second.first / it->second.second - truth);
-                mean_err += std::abs(global_mean - truth);
-                model_err += std::abs(d[i][j].item<double>() - truth);
-                ++count;
-            }
-    }
-    REQUIRE(count > 1000);
-    model_err /= double(count);
-    path_err /= double(count);
-    mean_err /= double(count);
-    INFO("held-out 2D-only pairs: model MAE " << model_err << " Å, all-pairs mean " << mean_err
-                                              << " Å, bond-path mean baseline " << path_err << " Å");
-    CHECK(model_err < 0.95 * mean_err);  // short CPU run: better than no 2D information, not yet than the bond-path mean
-    WARN("held-out 2D-only pairs: model MAE " << model_err << " Å, all-pairs mean " << mean_err
-                                              << " Å, bond-path mean baseline " << path_err << " Å");
-
-    ng.reset();
+    const auto e = two_d_only_errors(*model, train, held, models::blend_options_from_json(config["blend"]));
+    REQUIRE(e.pairs > 1000);
+    INFO("held-out 2D-only pairs: model MAE " << e.model << " Å, all-pairs mean " << e.global_mean
+                                              << " Å, bond-path mean baseline " << e.bond_path << " Å");
+    CHECK(e.model < 0.95 * e.global_mean);
+    WARN("held-out 2D-only pairs: model MAE " << e.model << " Å, all-pairs mean " << e.global_mean
+                                              << " Å, bond-path mean baseline " << e.bond_path << " Å");
 
     // Exact resume: 3 steps, stop, resume to 6 == 6 straight.
     config["train"]["steps"] = 6;
@@ -310,4 +320,24 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     std::filesystem::remove_all(dir);
     std::filesystem::remove_all(d1);
     std::filesystem::remove_all(d2);
+}
+
+TEST_CASE("moleblend: the shipped pretrained model recovers held-out 2D-only distances better than the bond-path mean",
+          "[models][moleblend][shipped]") {
+    // models/moleblend-qm9-pretrained.pt: 12,000 GPU steps on the QM9 DFT training geometries
+    // (models/README.md). The fixture molecules come from the 12,000-molecule test copy, which
+    // pretraining never saw. The baseline is fitted on all 300 fixture molecules, the 60 scored
+    // ones included, which favours the baseline.
+    const auto path = std::string(ADIT_SOURCE_DIR) + "/models/moleblend-qm9-pretrained.pt";
+    REQUIRE(std::filesystem::exists(path));
+    nlohmann::json meta;
+    auto model = train::load_pretrained_moleblend(path, &meta);
+    const auto& mols = fixture_molecules();
+    std::vector<MoleBlendMolecule> held(mols.begin() + 240, mols.end());
+    const auto e = two_d_only_errors(*model, mols, held, models::blend_options_from_json(meta["config"]["blend"]));
+    REQUIRE(e.pairs > 1000);
+    INFO("held-out 2D-only pairs: model MAE " << e.model << " Å, bond-path mean " << e.bond_path << " Å, all-pairs mean "
+                                              << e.global_mean << " Å");
+    CHECK(e.model < e.bond_path);
+    CHECK(e.model < 0.5 * e.global_mean);
 }

@@ -125,6 +125,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
             for (std::size_t k = 0; k < batch.size(); ++k) {
                 Structure s = interop::graph_structure(*batch[k]);
                 s.positions = coords[k];
+                s.properties.set("geometry", "model");  // "model-mmff" once cleaned up
                 // the distance-trained model does not know left from right: take the SMILES's
                 interop::match_stereo_handedness(batch[k]->smiles, s.positions);
                 results[index[k]] = std::move(s);
@@ -144,6 +145,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
                 if (!results[i]) return;
                 try {
                     results[i]->positions = interop::mmff_optimize(inputs[i].smiles, results[i]->positions);
+                    results[i]->properties.set("geometry", "model-mmff");
                 } catch (const Error& e) {
                     log_warn("{}: MMFF clean-up skipped: {}", inputs[i].smiles, e.what());
                 }

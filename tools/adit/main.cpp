@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <iostream>
 #include <vector>
 
@@ -25,10 +27,22 @@ void install_logging(const adit::cli::GlobalOptions& g) {
     });
 }
 
+// LibTorch allocates and frees activations of several MB at every layer. With glibc's defaults
+// such blocks are mmap'ed and handed back to the kernel on free, then faulted in again at the
+// next step (5 % of the cycles of CPU sampling went to page faults). Serve them from the heap
+// and keep what is freed; the trim threshold still returns memory above 1 GiB of free heap.
+void keep_freed_memory() {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);  // the largest glibc accepts on 64-bit
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     using namespace adit::cli;
+    keep_freed_memory();
     CLI::App app{"adit: all-atom generative modelling of molecules and crystals"};
     app.set_version_flag("--version", std::string("adit ") + ADIT_VERSION);
     app.require_subcommand(1);

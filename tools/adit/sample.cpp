@@ -6,6 +6,8 @@
 // carries system, step count, cfg, seed, sampler and model (sample/output.hpp).
 #include <torch/torch.h>
 
+#include <fmt/ranges.h>
+
 #include <iostream>
 
 #include "adit/core/error.hpp"
@@ -39,8 +41,11 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--out", a->out, "output: .xyz, .extxyz, .sdf, .cif, .h5, or a directory (one file per structure)")->required();
     app->add_option("--format", a->format, "file format in an --out directory (default: xyz for molecules, cif for crystals)")
         ->check(CLI::IsMember({"xyz", "extxyz", "sdf", "cif", "pdb"}));
-    app->add_option("--steps", a->sampler.steps, "integration steps (default 100)")->check(CLI::PositiveNumber);
+    app->add_option("--steps", a->sampler.steps, "integration steps (default 50)")->check(CLI::PositiveNumber);
     app->add_option("--cfg", a->sampler.cfg_scale, "classifier-free guidance scale (default 2.0)");
+    app->add_option("--time-power", a->sampler.time_power,
+                    "time grid t_i = 1 - (1 - t0)(1 - i/steps)^P; 1 is uniform, P > 1 takes smaller steps near the data end (default 2)")
+        ->check(CLI::PositiveNumber);
     app->add_option("--sampler", a->sampler.method, "euler or heun")->check(CLI::IsMember({"euler", "heun"}));
     app->add_option("--atoms", a->sampler.fixed_atoms, "fix the number of atoms of every sample")->check(CLI::PositiveNumber);
     app->add_option("--batch", a->sampler.batch_size, "samples integrated together (default 256)")->check(CLI::PositiveNumber);
@@ -60,16 +65,23 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             model.vae->to(device);
             if (!global.precision.empty()) a->sampler.precision = global.precision;
             auto structures = sample::sample_structures(model, a->system, a->n, a->sampler);
+            const auto degenerate = sample::remove_degenerate(structures);
+            if (!degenerate.empty())
+                log_warn("{} of {} sampled {}s decoded to a degenerate structure (singular lattice or non-finite "
+                         "coordinates) and are not written; count them as invalid: {}",
+                         degenerate.size(), a->n, a->system, fmt::join(degenerate, ", "));
             sample::SampleProvenance p;
             p.model = a->model;
             p.system = a->system;
             p.steps = a->sampler.steps;
             p.cfg_scale = a->sampler.cfg_scale;
+            p.time_power = a->sampler.time_power;
             p.seed = global.seed;
             p.sampler = a->sampler.method;
-            p.command_line = fmt::format("adit sample --model {} --system {} -n {} --steps {} --cfg {} --sampler {} --seed {}{}",
-                                         a->model, a->system, a->n, a->sampler.steps, a->sampler.cfg_scale, a->sampler.method,
-                                         global.seed, a->raw ? " --raw-weights" : "");
+            p.command_line = fmt::format(
+                "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {} --sampler {} --seed {}{}", a->model,
+                a->system, a->n, a->sampler.steps, a->sampler.time_power, a->sampler.cfg_scale, a->sampler.method, global.seed,
+                a->raw ? " --raw-weights" : "");
             sample::stamp_provenance(structures, p);
             sample::SampleWriteOptions w;
             w.symmetrize = a->symmetrize;

@@ -20,6 +20,7 @@ struct SampleProvenance {
     std::string system;       // "molecule" | "crystal"
     std::int64_t steps = 0;
     double cfg_scale = 0;
+    double time_power = 1;    // the sampler's time grid (SamplerOptions::time_power)
     std::uint64_t seed = 0;
     std::string sampler;      // "euler" | "heun"
     std::string command_line; // stored in .h5 files
@@ -30,7 +31,7 @@ struct SampleWriteOptions {
     bool symmetrize = false;           // CIF: space group (spglib)
 };
 
-// Sets the properties system, sampling_steps, cfg_scale, seed, sampler and model on each structure.
+// Sets the properties system, sampling_steps, cfg_scale, time_power, seed, sampler and model on each structure.
 void stamp_provenance(std::vector<Structure>& structures, const SampleProvenance& provenance);
 
 // True when `out` names a directory: an existing one, a path ending in '/', or a name without

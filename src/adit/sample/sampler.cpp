@@ -7,6 +7,7 @@
 #include "adit/nn/device.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace adit::sample {
@@ -29,18 +30,23 @@ torch::Tensor guided_x1(models::DiTImpl& dit, const torch::Tensor& x, double t, 
 
 }  // namespace
 
+double time_at(const SamplerOptions& o, std::int64_t i) {
+    const double u = double(i) / double(o.steps);
+    return 1.0 - (1.0 - o.t_start) * std::pow(1.0 - u, o.time_power);
+}
+
 torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
                              const SamplerOptions& o) {
     if (o.steps < 1) fail("the sampler needs at least one step");
+    if (!(o.time_power > 0.0)) fail("the time grid's power must be > 0, not {}", o.time_power);
     if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
     torch::NoGradGuard no_grad;
     nn::AutocastGuard autocast(mask.device(), nn::parse_precision(o.precision));
     auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
     auto x = dit.sample_noise(mask);  // the state x stays fp32; network outputs are promoted
     auto x1 = torch::zeros_like(x);  // self-conditioning input: the previous estimate
-    const double dt = (1.0 - o.t_start) / double(o.steps);
     for (std::int64_t i = 0; i < o.steps; ++i) {
-        const double t = o.t_start + double(i) * dt, t_next = t + dt;
+        const double t = time_at(o, i), t_next = time_at(o, i + 1), dt = t_next - t;
         x1 = guided_x1(dit, x, t, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), o.cfg_scale);
         auto v = (x1 - x) / (1.0 - t);
         if (o.method == "heun" && t_next < 1.0 - 1e-9) {
@@ -54,6 +60,23 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
         x = x * maskf;
     }
     return x;
+}
+
+std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
+    std::vector<std::string> removed;
+    auto degenerate = [](const Structure& s) {
+        for (const auto& p : s.positions)
+            if (!p.allFinite()) return true;
+        return s.lattice && (!s.lattice->vectors().allFinite() || s.lattice->is_singular());
+    };
+    std::vector<Structure> kept;
+    kept.reserve(structures.size());
+    for (auto& s : structures) {
+        if (degenerate(s)) removed.push_back(s.id);
+        else kept.push_back(std::move(s));
+    }
+    structures = std::move(kept);
+    return removed;
 }
 
 std::vector<std::int64_t> draw_atom_counts(const std::vector<double>& histogram, std::int64_t n) {

@@ -220,21 +220,31 @@ torch::serialize::InputArchive open_archive(const std::string& path, const torch
     return a;
 }
 
+// Reads the tensor stored under a dotted parameter name: a flat entry (the EMA archive's
+// "layers.0.attn.q.weight"), or nested sub-archives as Module::save and release files write them.
+bool read_dotted(torch::serialize::InputArchive& archive, const std::string& name, torch::Tensor& t, bool is_buffer) {
+    if (archive.try_read(name, t, is_buffer)) return true;
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) return false;
+    torch::serialize::InputArchive sub;
+    return archive.try_read(name.substr(0, dot), sub) && read_dotted(sub, name.substr(dot + 1), t, is_buffer);
+}
+
 // Copies tensors stored under `archive` into same-named parameters/buffers of `module` (names
-// it lacks are skipped). Returns how many were copied.
+// it lacks, such as a fine-tuning head, are skipped). Returns how many parameters were copied.
 std::size_t load_matching(torch::serialize::InputArchive& archive, torch::nn::Module& module) {
     torch::NoGradGuard g;
     std::size_t n = 0;
     for (auto& p : module.named_parameters()) {
         torch::Tensor t;
-        if (archive.try_read(p.key(), t) && t.sizes() == p.value().sizes()) {
-            p.value().copy_(t);
+        if (read_dotted(archive, p.key(), t, false) && t.sizes() == p.value().sizes()) {
+            p.value().copy_(t);  // casts a release's fp16 weights back
             ++n;
         }
     }
     for (auto& b : module.named_buffers()) {
         torch::Tensor t;
-        if (archive.try_read(b.key(), t) && t.sizes() == b.value().sizes()) b.value().copy_(t);
+        if (read_dotted(archive, b.key(), t, true) && t.sizes() == b.value().sizes()) b.value().copy_(t);
     }
     return n;
 }
@@ -483,7 +493,12 @@ models::MoleBlend load_pretrained_moleblend(const std::string& path, json* metad
     models::MoleBlend model(opts);
     torch::serialize::InputArchive m;
     a.read("model", m);
-    load_matching(m, *model);
+    const auto loaded = load_matching(m, *model);
+    // Every parameter of the pretrained network must come from the file (a fine-tuning head is
+    // extra): a silent partial load would fine-tune from mostly random weights.
+    const auto expected = models::MoleBlend(model_options(meta["config"], 0))->named_parameters().size();
+    if (loaded < expected)
+        fail("{}: only {} of the {} pretrained weight tensors found in the file", path, loaded, expected);
     torch::serialize::InputArchive e;
     if (a.try_read("ema", e)) load_matching(e, *model);
     if (metadata) *metadata = meta;
