@@ -263,7 +263,7 @@ TEST_CASE("moleblend: the MASA twin has at most 40% of the attention parameters"
     CHECK(a->parameter_count() - a->attention_parameter_count() == b->parameter_count() - b->attention_parameter_count());
 }
 
-TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs beat a bond-path mean baseline",
+TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs beat the all-pairs mean",
           "[models][moleblend]") {
     const auto& mols = fixture_molecules();
     std::vector<MoleBlendMolecule> train(mols.begin(), mols.begin() + 240), held(mols.begin() + 240, mols.end());

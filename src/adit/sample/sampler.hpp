@@ -17,7 +17,7 @@
 namespace adit::sample {
 
 struct SamplerOptions {
-    // 50 steps on the time grid below (power 2) beat 100 or 200 uniform steps: on the shipped
+    // 50 steps on the time grid below (power 2) beat 100 or 200 uniform steps: on session 3's
     // DiT-XS, 82 % valid molecules against 64 % (100) and 73 % (200); docs/BENCHMARKS.md.
     std::int64_t steps = 50;
     double cfg_scale = 2.0;         // 1 = conditional only; 0 = unconditional
