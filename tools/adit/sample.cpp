@@ -49,6 +49,10 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--sampler", a->sampler.method, "euler or heun")->check(CLI::IsMember({"euler", "heun"}));
     app->add_option("--atoms", a->sampler.fixed_atoms, "fix the number of atoms of every sample")->check(CLI::PositiveNumber);
     app->add_option("--batch", a->sampler.batch_size, "samples integrated together (default 256)")->check(CLI::PositiveNumber);
+    app->add_option("--engine", a->sampler.engine,
+                    "fast (inference form of the network, CUDA graphs on a GPU; default) or module "
+                    "(the training module's forward: the reference)")
+        ->check(CLI::IsMember({"fast", "module"}));
     app->add_flag("--symmetrize", a->symmetrize, "CIF: find and write the space group");
     app->add_flag("--raw-weights", a->raw, "use the raw instead of the EMA weights");
 

@@ -42,7 +42,7 @@ DiTImpl::DiTImpl(const DiTOptions& o, double latent_scale) : options_(o) {
                                                                               o.mlp_ratio * d, o.attention,
                                                                               o.masa_atoms, d}));
     x_embed = register_module("x_embed", torch::nn::Linear(o.self_condition ? 2 * C : C, d));
-    t_embed = register_module("t_embed", nn::ScalarEmbedder(d, 256, 1000.0));
+    t_embed = register_module("t_embed", nn::ScalarEmbedder(d, kTimeFrequencies, kTimeScale));
     y_embed = register_module("y_embed", torch::nn::Embedding(o.num_classes + 1, d));
     final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).elementwise_affine(false).eps(1e-6)));
     auto ada = torch::nn::Linear(d, 2 * d);

@@ -51,6 +51,9 @@ public:
     double latent_scale() const { return latent_scale_.item<double>(); }  // VAE latent std
 
     nn::Transformer blocks{nullptr};
+    // The time embedding: sinusoidal features of kTimeScale * t (kTimeFrequencies of them).
+    static constexpr std::int64_t kTimeFrequencies = 256;
+    static constexpr double kTimeScale = 1000.0;
 
 private:
     DiTOptions options_;

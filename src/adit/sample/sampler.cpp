@@ -4,17 +4,28 @@
 
 #include "adit/core/error.hpp"
 #include "adit/data/batch.hpp"
+#include "adit/models/dit_inference.hpp"
+#include "adit/nn/cuda_graph.hpp"
 #include "adit/nn/device.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
+#include <optional>
 
 namespace adit::sample {
 
 namespace {
 
-// Guided x1 estimate: uncond + w (cond - uncond), both passes in one batch.
+void validate(const SamplerOptions& o) {
+    if (o.steps < 1) fail("the sampler needs at least one step");
+    if (!(o.time_power > 0.0)) fail("the time grid's power must be > 0, not {}", o.time_power);
+    if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
+    if (o.engine != "fast" && o.engine != "module") fail("sampler engine must be \"fast\" or \"module\", not \"{}\"", o.engine);
+}
+
+// The "module" engine. Guided x1 estimate: uncond + w (cond - uncond), both passes in one batch.
 torch::Tensor guided_x1(models::DiTImpl& dit, const torch::Tensor& x, double t, const torch::Tensor& label,
                         const torch::Tensor& mask, const torch::Tensor& sc, double w) {
     const auto B = x.size(0);
@@ -28,22 +39,10 @@ torch::Tensor guided_x1(models::DiTImpl& dit, const torch::Tensor& x, double t, 
     return uncond + w * (cond - uncond);
 }
 
-}  // namespace
-
-double time_at(const SamplerOptions& o, std::int64_t i) {
-    const double u = double(i) / double(o.steps);
-    return 1.0 - (1.0 - o.t_start) * std::pow(1.0 - u, o.time_power);
-}
-
-torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
-                             const SamplerOptions& o) {
-    if (o.steps < 1) fail("the sampler needs at least one step");
-    if (!(o.time_power > 0.0)) fail("the time grid's power must be > 0, not {}", o.time_power);
-    if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
-    torch::NoGradGuard no_grad;
+torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
+                               torch::Tensor x, const SamplerOptions& o) {
     nn::AutocastGuard autocast(mask.device(), nn::parse_precision(o.precision));
     auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
-    auto x = dit.sample_noise(mask);  // the state x stays fp32; network outputs are promoted
     auto x1 = torch::zeros_like(x);  // self-conditioning input: the previous estimate
     for (std::int64_t i = 0; i < o.steps; ++i) {
         const double t = time_at(o, i), t_next = time_at(o, i + 1), dt = t_next - t;
@@ -60,6 +59,89 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
         x = x * maskf;
     }
     return x;
+}
+
+// The "fast" engine: the same integration with the inference form of the network. The state
+// (x, the self-conditioning estimate x1) lives in fixed tensors updated in place and the step's
+// scalars are read from a device tensor, so one Euler step has fixed shapes and addresses and is
+// captured once per batch as a CUDA graph on a GPU.
+torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tensor& label, const torch::Tensor& mask,
+                             torch::Tensor x, const SamplerOptions& o) {
+    torch::NoGradGuard no_grad;
+    const auto B = mask.size(0);
+    const auto device = mask.device();
+    const double w = o.cfg_scale;
+    const bool guided = w != 1.0 && w != 0.0, self_condition = net.options().self_condition;
+    const auto null = torch::full_like(label, net.options().num_classes);
+    const auto labels = guided ? torch::cat({label, null}) : (w == 0.0 ? null : label);
+    const auto masks = guided ? torch::cat({mask, mask}) : mask;
+    const auto attention_mask = net.attention_mask(masks);
+    const auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
+    auto x1 = torch::zeros_like(x);
+    // Per step: t, dt, 1 / (1 - t), t_next, 1 / (1 - t_next) (the last two for Heun).
+    std::vector<float> grid;
+    for (std::int64_t i = 0; i < o.steps; ++i) {
+        const double t = time_at(o, i), t_next = time_at(o, i + 1);
+        for (double v : {t, t_next - t, 1.0 / (1.0 - t), t_next, t_next < 1.0 ? 1.0 / (1.0 - t_next) : 0.0})
+            grid.push_back(float(v));
+    }
+    const auto schedule = torch::tensor(grid).view({o.steps, 5}).to(device);
+    auto now = torch::empty({5}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+    auto estimate = [&](const torch::Tensor& xs, std::int64_t t_column) {
+        auto tt = now.narrow(0, t_column, 1).expand({labels.size(0)});
+        auto in = guided ? torch::cat({xs, xs}) : xs;
+        auto sc = self_condition ? (guided ? torch::cat({x1, x1}) : x1) : torch::Tensor();
+        auto out = net.forward_masked(in, tt, labels, masks, attention_mask, sc).to(torch::kFloat32);
+        return guided ? torch::lerp(out.narrow(0, B, B), out.narrow(0, 0, B), w) : out;
+    };
+    auto euler = [&] {
+        auto est = estimate(x, 0);
+        x.add_((est - x) * (now.narrow(0, 1, 1) * now.narrow(0, 2, 1))).mul_(maskf);
+        x1.copy_(est);
+    };
+    auto heun = [&] {
+        auto est = estimate(x, 0);
+        auto v = (est - x) * now.narrow(0, 2, 1);
+        auto x_euler = x + v * now.narrow(0, 1, 1);
+        x1.copy_(est);
+        auto v2 = (estimate(x_euler, 3) - x_euler) * now.narrow(0, 4, 1);
+        x.add_((v + v2) * (0.5 * now.narrow(0, 1, 1))).mul_(maskf);
+    };
+    std::unique_ptr<nn::CudaGraph> graph;
+    if (device.is_cuda() && nn::cuda_graphs_available() && o.method == "euler") {
+        now.copy_(schedule[0]);
+        const auto x_start = x.clone();
+        graph = std::make_unique<nn::CudaGraph>(euler, /*warmup=*/1);
+        x.copy_(x_start);  // the warm-up step really ran
+        x1.zero_();
+    }
+    for (std::int64_t i = 0; i < o.steps; ++i) {
+        now.copy_(schedule[i]);
+        if (graph) graph->replay();
+        else if (o.method == "heun" && time_at(o, i + 1) < 1.0 - 1e-9) heun();
+        else euler();
+    }
+    return x;
+}
+
+torch::ScalarType compute_dtype(const torch::Device& device, const SamplerOptions& o) {
+    return device.is_cuda() && nn::parse_precision(o.precision) == nn::Precision::bf16 ? torch::kBFloat16 : torch::kFloat32;
+}
+
+}  // namespace
+
+double time_at(const SamplerOptions& o, std::int64_t i) {
+    const double u = double(i) / double(o.steps);
+    return 1.0 - (1.0 - o.t_start) * std::pow(1.0 - u, o.time_power);
+}
+
+torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
+                             const SamplerOptions& o) {
+    validate(o);
+    torch::NoGradGuard no_grad;
+    auto x = dit.sample_noise(mask);
+    if (o.engine == "module") return integrate_module(dit, label, mask, x, o);
+    return integrate_fast(models::DiTInference(dit, compute_dtype(mask.device(), o)), label, mask, x, o);
 }
 
 std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
@@ -100,8 +182,11 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     std::iota(order.begin(), order.end(), std::size_t(0));
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counts[a] < counts[b]; });
     std::vector<Structure> out(counts.size());
+    validate(o);
     const double scale = model.model->latent_scale();
     const auto device = model.model->parameters().front().device();
+    std::optional<models::DiTInference> fast;
+    if (o.engine == "fast") fast.emplace(*model.model, compute_dtype(device, o));
     for (std::int64_t start = 0; start < n; start += o.batch_size) {
         const auto B = std::min(o.batch_size, n - start);
         std::vector<std::int64_t> sizes(static_cast<std::size_t>(B), 0);
@@ -112,7 +197,12 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
         auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
                     n_atoms.unsqueeze(1);
         auto labels = torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device));
-        auto z = sample_latents(*model.model, labels, mask, o) * scale;
+        torch::Tensor z;
+        {
+            torch::NoGradGuard no_grad;
+            auto x0 = model.model->sample_noise(mask);
+            z = (fast ? integrate_fast(*fast, labels, mask, x0, o) : integrate_module(*model.model, labels, mask, x0, o)) * scale;
+        }
         // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
         // the 2 x steps DiT passes.
         auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), labels, mask);

@@ -28,7 +28,11 @@ struct SamplerOptions {
     double time_power = 2.0;
     std::int64_t batch_size = 256;
     std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
-    std::string precision = "fp32"; // "fp32" | "bf16" (autocast on CUDA; the ODE state stays fp32)
+    std::string precision = "fp32"; // "fp32" | "bf16" (CUDA only; the ODE state stays fp32)
+    // "fast": the network's inference form (models/dit_inference.hpp: weights cast once, bf16
+    // activations for bf16, fused kernels) with each Euler step replayed as a CUDA graph on a GPU;
+    // "module": the training module's forward under autocast, step by step (the reference).
+    std::string engine = "fast";
 };
 
 // The sampler's i-th time point (i = 0 .. steps): t_start at 0, exactly 1 at steps.

@@ -1,0 +1,60 @@
+// The sampling-time form of a trained DiT. Sampling calls the network 2 x steps times on the
+// same weights, so everything that does not depend on the input is done once here: weights cast
+// to the compute dtype (bf16 on CUDA, so activations stay bf16 and no per-layer casts run), MASA
+// banks materialised, the adaLN projections of all layers and of the final layer stacked into one
+// matrix product per call, the "+1" of the modulation scale folded into its bias, the atom-index
+// embedding tabulated. The forward then uses fused kernels where LibTorch has them: LayerNorm
+// without affine, shift + x * scale as one addcmul, the gated residual as one in-place addcmul,
+// and on CUDA the MLP's bias + tanh-GELU in the matrix product's epilogue (cuBLASLt).
+// Same function as DiTImpl::forward (tests/models/test_dit_inference.cpp), without autograd.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "adit/models/dit.hpp"
+
+namespace adit::models {
+
+class DiTInference {
+public:
+    // Snapshot of `dit`'s weights on its device, in `dtype` (kFloat32 or kBFloat16).
+    DiTInference(DiTImpl& dit, torch::ScalarType dtype);
+
+    // As DiTImpl::forward: x_t, x_sc [B, N, C] (x_sc ignored without self-conditioning, zeros if
+    // undefined), t [B] float, label [B] int64, mask [B, N] bool. Returns x1 [B, N, C] in dtype().
+    torch::Tensor forward(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& label,
+                          const torch::Tensor& mask, const torch::Tensor& x_sc = {}) const;
+
+    // The additive attention mask forward() builds from `mask` ([B, 1, 1, N]: 0 or -inf, dtype());
+    // callers that run many forwards on one mask build it once and pass it to forward_masked.
+    torch::Tensor attention_mask(const torch::Tensor& mask) const;
+    torch::Tensor forward_masked(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& label,
+                                 const torch::Tensor& mask, const torch::Tensor& attention_mask,
+                                 const torch::Tensor& x_sc) const;
+
+    const DiTOptions& options() const { return options_; }
+    torch::ScalarType dtype() const { return dtype_; }
+
+private:
+    static constexpr std::int64_t kPositions = 512;  // tabulated atom indices (more: computed per call)
+    // A linear map y = x W^T + b (weights already in dtype_).
+    struct Linear {
+        torch::Tensor weight, bias;
+    };
+    torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale1) const;
+    torch::Tensor mlp(std::int64_t layer, const torch::Tensor& x) const;
+
+    DiTOptions options_;
+    torch::ScalarType dtype_;
+    bool fused_gelu_ = false;  // cuBLASLt's bias + GELU epilogue (CUDA); CPU: addmm, then gelu_
+    Linear x_embed_, t_embed1_, t_embed2_, ada_, final_;
+    torch::Tensor y_table_;                 // [num_classes + 1, d], fp32 (summed with the time embedding)
+    torch::Tensor qkv_w_, qkv_b_, o_w_, o_b_;  // [L, 3d, d], [L, 3d], [L, d, d], [L, d]
+    std::vector<Linear> mlp1_, mlp2_;
+    torch::Tensor position_table_;          // [kPositions, d] in dtype: sinusoidal atom-index features
+};
+
+}  // namespace adit::models
