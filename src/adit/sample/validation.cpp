@@ -43,6 +43,9 @@ json validate_dit(models::LoadedDiT& model, const DiTValidationOptions& o) {
     SamplerOptions so;
     so.steps = o.steps;
     so.cfg_scale = o.cfg_scale;
+    // The training module's own forward under the trainer's autocast: validation numbers stay
+    // comparable with those of runs before the fast engine, and no graph is captured mid-training.
+    so.engine = "module";
     torch::manual_seed(o.seed);
     if (has_histogram(model.metadata, "molecule")) {
         const auto mols = sample_structures(model, "molecule", o.samples, so);
