@@ -67,7 +67,6 @@ torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label,
 // captured once per batch as a CUDA graph on a GPU.
 torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tensor& label, const torch::Tensor& mask,
                              torch::Tensor x, const SamplerOptions& o) {
-    torch::NoGradGuard no_grad;
     const auto B = mask.size(0);
     const auto device = mask.device();
     const double w = o.cfg_scale;
@@ -124,8 +123,21 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
     return x;
 }
 
-torch::ScalarType compute_dtype(const torch::Device& device, const SamplerOptions& o) {
-    return device.is_cuda() && nn::parse_precision(o.precision) == nn::Precision::bf16 ? torch::kBFloat16 : torch::kFloat32;
+// What the engine runs: for "fast", the network's inference form (bf16 only on CUDA), built once
+// per sampling call; for "module", nothing beyond the module itself.
+std::optional<models::DiTInference> inference_form(models::DiTImpl& dit, const torch::Device& device,
+                                                   const SamplerOptions& o) {
+    if (o.engine != "fast") return std::nullopt;
+    const bool bf16 = device.is_cuda() && nn::parse_precision(o.precision) == nn::Precision::bf16;
+    return models::DiTInference(dit, bf16 ? torch::kBFloat16 : torch::kFloat32);
+}
+
+// Noise for `mask`, integrated by the engine `fast` stands for.
+torch::Tensor integrate(models::DiTImpl& dit, const std::optional<models::DiTInference>& fast, const torch::Tensor& label,
+                        const torch::Tensor& mask, const SamplerOptions& o) {
+    torch::NoGradGuard no_grad;
+    auto x0 = dit.sample_noise(mask);
+    return fast ? integrate_fast(*fast, label, mask, x0, o) : integrate_module(dit, label, mask, x0, o);
 }
 
 }  // namespace
@@ -138,10 +150,7 @@ double time_at(const SamplerOptions& o, std::int64_t i) {
 torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
                              const SamplerOptions& o) {
     validate(o);
-    torch::NoGradGuard no_grad;
-    auto x = dit.sample_noise(mask);
-    if (o.engine == "module") return integrate_module(dit, label, mask, x, o);
-    return integrate_fast(models::DiTInference(dit, compute_dtype(mask.device(), o)), label, mask, x, o);
+    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, o);
 }
 
 std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
@@ -173,6 +182,7 @@ std::vector<std::int64_t> draw_atom_counts(const std::vector<double>& histogram,
 std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
                                          const SamplerOptions& o, const ProgressCallback& progress) {
     if (system != "molecule" && system != "crystal") fail("system must be \"molecule\" or \"crystal\", not \"{}\"", system);
+    validate(o);
     const std::int64_t label = system == "crystal" ? data::kCrystal : data::kMolecule;
     std::vector<std::int64_t> counts;
     if (o.fixed_atoms > 0) counts.assign(std::size_t(n), o.fixed_atoms);
@@ -182,11 +192,9 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     std::iota(order.begin(), order.end(), std::size_t(0));
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counts[a] < counts[b]; });
     std::vector<Structure> out(counts.size());
-    validate(o);
     const double scale = model.model->latent_scale();
     const auto device = model.model->parameters().front().device();
-    std::optional<models::DiTInference> fast;
-    if (o.engine == "fast") fast.emplace(*model.model, compute_dtype(device, o));
+    const auto fast = inference_form(*model.model, device, o);
     for (std::int64_t start = 0; start < n; start += o.batch_size) {
         const auto B = std::min(o.batch_size, n - start);
         std::vector<std::int64_t> sizes(static_cast<std::size_t>(B), 0);
@@ -197,12 +205,7 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
         auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
                     n_atoms.unsqueeze(1);
         auto labels = torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device));
-        torch::Tensor z;
-        {
-            torch::NoGradGuard no_grad;
-            auto x0 = model.model->sample_noise(mask);
-            z = (fast ? integrate_fast(*fast, labels, mask, x0, o) : integrate_module(*model.model, labels, mask, x0, o)) * scale;
-        }
+        auto z = integrate(*model.model, fast, labels, mask, o) * scale;
         // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
         // the 2 x steps DiT passes.
         auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), labels, mask);
