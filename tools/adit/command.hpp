@@ -42,6 +42,7 @@ Command register_pretrain(CLI::App& parent, const GlobalOptions& global);
 Command register_finetune(CLI::App& parent, const GlobalOptions& global);
 Command register_predict(CLI::App& parent, const GlobalOptions& global);
 Command register_export(CLI::App& parent, const GlobalOptions& global);
+Command register_reconstruct(CLI::App& parent, const GlobalOptions& global);
 
 // `adit info` on a prepared dataset (.h5) or a model checkpoint (.pt): prints the summary
 // (JSON when `json`) to stdout and returns the exit status. info.cpp dispatches to these.

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
         register_train(app, global),     register_sample(app, global), register_eval(app, global),
         register_match(app, global),     register_conformer(app, global), register_draw(app, global),
         register_compress(app, global), register_pretrain(app, global), register_finetune(app, global),
-        register_predict(app, global),   register_export(app, global),
+        register_predict(app, global),   register_export(app, global), register_reconstruct(app, global),
     };
 
     CLI11_PARSE(app, argc, argv);

@@ -233,6 +233,14 @@ VAELoss VAEImpl::loss(const data::Batch& b, bool training, bool metrics) {
     return r;
 }
 
+std::vector<torch::Tensor> VAEImpl::encoder_parameters() {
+    std::vector<torch::Tensor> out;
+    for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{encoder.get(), type_embed.get(), enc_system_embed.get(),
+                                                                         cart_embed.get(), frac_embed.get(), latent_head.get()})
+        for (auto& p : m->parameters()) out.push_back(p);
+    return out;
+}
+
 data::Batch VAEImpl::decode_to_batch(const torch::Tensor& z, const torch::Tensor& system, const torch::Tensor& mask) {
     torch::NoGradGuard no_grad;
     auto dec = decode(z, system, mask);

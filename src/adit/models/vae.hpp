@@ -91,6 +91,10 @@ public:
     // Decodes latents to a physical batch: argmax types, Å, wrapped fractional, lattice in Å/deg.
     data::Batch decode_to_batch(const torch::Tensor& z, const torch::Tensor& system, const torch::Tensor& mask);
 
+    // The weights that map a structure to its latent (encoder, input embeddings, latent head):
+    // freezing them keeps the latent space, so DiTs trained on it stay valid while the decoder trains.
+    std::vector<torch::Tensor> encoder_parameters();
+
     const VAEOptions& options() const { return options_; }
     Normalization normalization() const;
 

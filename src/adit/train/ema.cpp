@@ -10,6 +10,8 @@ EMA::EMA(torch::nn::Module& module, double decay) : module_(module), decay_(deca
     torch::NoGradGuard g;
     for (auto& p : module.named_parameters()) {
         shadow_[p.key()] = p.value().detach().clone();
+        // A frozen parameter's shadow stays its exact value (averaging x with x rounds).
+        if (!p.value().requires_grad()) continue;
         live_.push_back(p.value());
         shadows_.push_back(shadow_[p.key()]);
     }

@@ -17,6 +17,7 @@
 #include "adit/models/checkpoint.hpp"
 #include "adit/nn/device.hpp"
 #include "adit/train/ema.hpp"
+#include "adit/train/lr_schedule.hpp"
 
 namespace adit::train {
 
@@ -184,10 +185,7 @@ std::vector<const MoleBlendMolecule*> batch_for_step(const std::vector<MoleBlend
 }
 
 double lr_at(const MoleBlendTrainOptions& o, std::int64_t step) {
-    if (o.warmup_steps > 0 && step < o.warmup_steps) return o.lr * double(step + 1) / double(o.warmup_steps);
-    const double span = double(std::max<std::int64_t>(1, o.steps - o.warmup_steps));
-    const double t = std::min(1.0, double(step - o.warmup_steps) / span);
-    return o.lr * (o.min_lr_ratio + (1 - o.min_lr_ratio) * 0.5 * (1 + std::cos(M_PI * t)));
+    return scheduled_lr(o.lr, step, o.steps, o.warmup_steps, /*cosine=*/true, o.min_lr_ratio);
 }
 
 json checkpoint_metadata(const std::string& kind, const json& config) {

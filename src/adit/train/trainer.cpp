@@ -19,6 +19,7 @@
 #include "adit/nn/device.hpp"
 #include "adit/train/distributed.hpp"
 #include "adit/train/ema.hpp"
+#include "adit/train/lr_schedule.hpp"
 
 namespace adit::train {
 
@@ -26,6 +27,8 @@ using nlohmann::json;
 
 json to_json(const TrainOptions& o) {
     return {{"steps", o.steps},       {"batch_size", o.batch_size},   {"lr", o.lr},
+            {"lr_schedule", o.lr_schedule}, {"warmup_steps", o.warmup_steps}, {"min_lr_ratio", o.min_lr_ratio},
+            {"freeze_encoder", o.freeze_encoder},
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
             {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
             {"augment_rotations", o.augment_rotations}, {"precision", o.precision},
@@ -37,6 +40,10 @@ TrainOptions train_options_from_json(const json& j) {
     o.steps = j.value("steps", o.steps);
     o.batch_size = j.value("batch_size", o.batch_size);
     o.lr = j.value("lr", o.lr);
+    o.lr_schedule = j.value("lr_schedule", o.lr_schedule);
+    o.warmup_steps = j.value("warmup_steps", o.warmup_steps);
+    o.min_lr_ratio = j.value("min_lr_ratio", o.min_lr_ratio);
+    o.freeze_encoder = j.value("freeze_encoder", o.freeze_encoder);
     o.weight_decay = j.value("weight_decay", o.weight_decay);
     o.ema_decay = j.value("ema_decay", o.ema_decay);
     o.grad_clip = j.value("grad_clip", o.grad_clip);
@@ -49,6 +56,10 @@ TrainOptions train_options_from_json(const json& j) {
     o.shards = j.value("shards", o.shards);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
+    if (o.lr_schedule != "constant" && o.lr_schedule != "cosine")
+        fail("train.lr_schedule must be \"constant\" or \"cosine\", not \"{}\"", o.lr_schedule);
+    if (o.warmup_steps < 0) fail("train.warmup_steps must be >= 0");
+    if (o.min_lr_ratio < 0 || o.min_lr_ratio > 1) fail("train.min_lr_ratio must be in [0, 1]");
     if (o.ema_decay < 0 || o.ema_decay >= 1) fail("train.ema_decay must be in [0, 1)");
     return o;
 }
@@ -351,6 +362,8 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             break;
         }
         const auto global_batch = batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size);
+        const double lr = scheduled_lr(opt.lr, step, opt.steps, opt.warmup_steps, opt.lr_schedule == "cosine", opt.min_lr_ratio);
+        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         optimizer.zero_grad();
         // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
         const auto stepped = parallel.step(
@@ -385,7 +398,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         if (run_options.progress && parallel.is_main()) {
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             run_options.progress(std::size_t(step), std::size_t(opt.steps),
-                                 fmt::format("loss {:.4f} lr {:.1e} {:.1f} step/s", value, opt.lr, double(done_here) / secs));
+                                 fmt::format("loss {:.4f} lr {:.1e} {:.1f} step/s", value, lr, double(done_here) / secs));
         }
         if (opt.validate_every > 0 && step % opt.validate_every == 0) validate();
         if (opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) save();
@@ -419,9 +432,20 @@ TrainResult train_vae(const json& config_in, const std::vector<Structure>& train
         for (int z : s.numbers)
             if (z < 1 || z > model_options.max_atomic_number)
                 fail("{}: atomic number {} is outside the model's vocabulary 1..{}", s.id, z, model_options.max_atomic_number);
-    const auto norm = models::compute_normalization(data::collate(train_set));
+    // Weights continued from another run (--resume, --init) keep the normalisation they were
+    // trained with (their buffers hold it; the metadata must say the same).
+    const std::string continued = run_options.resume ? (std::filesystem::path(out_dir) / "vae.pt").string() : run_options.init_from;
+    const auto norm = !continued.empty() && std::filesystem::exists(continued)
+                          ? models::normalization_from_json(models::read_checkpoint_metadata(continued, "vae").at("normalization"))
+                          : models::compute_normalization(data::collate(train_set));
     torch::manual_seed(opt.seed);
     models::VAE vae(model_options, norm);
+    if (opt.freeze_encoder) {
+        if (run_options.init_from.empty() && !run_options.resume)
+            fail("train.freeze_encoder keeps a trained encoder: start from one with --init (or --resume a run)");
+        for (auto& p : vae->encoder_parameters()) p.set_requires_grad(false);
+        log_info("encoder frozen: training the decoder only (the latent space stays the --init model's)");
+    }
 
     Job job;
     job.kind = "vae";
@@ -462,6 +486,16 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
     config["model"] = models::to_json(model_options);
     config["train"] = to_json(opt);
 
+    // Weights continued from another run (--resume, --init) were trained on latents divided by
+    // that run's scale: keep it, even if this run's data would measure a slightly different one.
+    const std::string continued = run_options.resume ? (std::filesystem::path(out_dir) / "dit.pt").string() : run_options.init_from;
+    if (scale <= 0 && !continued.empty() && std::filesystem::exists(continued)) {
+        const auto meta = models::read_checkpoint_metadata(continued, "dit");
+        if (meta.contains("latent_scale")) {
+            scale = meta["latent_scale"].get<double>();
+            log_info("latent scale {:.6f} from {}", scale, continued);
+        }
+    }
     if (scale <= 0) {
         // Latent scale: RMS of the VAE means over all real atoms of the training set.
         torch::NoGradGuard g;

@@ -28,6 +28,11 @@ struct TrainOptions {
     std::int64_t steps = 1000;
     std::int64_t batch_size = 32;
     double lr = 1e-4;
+    // "constant" (after the warm-up) or "cosine": down to lr * min_lr_ratio at `steps`
+    // (train/lr_schedule.hpp). A segment started with --init and a cosine schedule anneals a model.
+    std::string lr_schedule = "constant";
+    std::int64_t warmup_steps = 0;
+    double min_lr_ratio = 0.0;
     double weight_decay = 0.0;
     double ema_decay = 0.999;
     double grad_clip = 1.0;         // max global gradient norm (0 = off)
@@ -44,6 +49,9 @@ struct TrainOptions {
     // process). Runs with the same value give the same losses on any number of processes
     // dividing it (distributed.hpp).
     std::int64_t shards = 0;
+    // VAE only: train the decoder alone (VAEImpl::encoder_parameters frozen). Started with --init
+    // from a VAE, the latent space stays as it is, so the DiTs trained on it stay valid.
+    bool freeze_encoder = false;
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
