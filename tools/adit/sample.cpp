@@ -68,6 +68,7 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             model.model->to(device);
             model.vae->to(device);
             if (!global.precision.empty()) a->sampler.precision = global.precision;
+            a->sampler.threads = global.threads;
             auto structures = sample::sample_structures(model, a->system, a->n, a->sampler);
             const auto degenerate = sample::remove_degenerate(structures);
             if (!degenerate.empty())

@@ -28,8 +28,9 @@ public:
     torch::Tensor forward(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& label,
                           const torch::Tensor& mask, const torch::Tensor& x_sc = {}) const;
 
-    // The additive attention mask forward() builds from `mask` ([B, 1, 1, N]: 0 or -inf, dtype());
-    // callers that run many forwards on one mask build it once and pass it to forward_masked.
+    // The additive attention mask forward() builds from `mask` ([B, 1, 1, N]: 0 or -inf, dtype();
+    // undefined when nothing is padded); callers that run many forwards on one mask build it once
+    // and pass it to forward_masked.
     torch::Tensor attention_mask(const torch::Tensor& mask) const;
     torch::Tensor forward_masked(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& label,
                                  const torch::Tensor& mask, const torch::Tensor& attention_mask,

@@ -5,12 +5,14 @@
 #include "adit/core/error.hpp"
 #include "adit/data/batch.hpp"
 #include "adit/models/dit_inference.hpp"
+#include "adit/nn/cpu_threads.hpp"
 #include "adit/nn/cuda_graph.hpp"
 #include "adit/nn/device.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 
@@ -132,11 +134,10 @@ std::optional<models::DiTInference> inference_form(models::DiTImpl& dit, const t
     return models::DiTInference(dit, bf16 ? torch::kBFloat16 : torch::kFloat32);
 }
 
-// Noise for `mask`, integrated by the engine `fast` stands for.
+// The noise x0 for `mask`, integrated by the engine `fast` stands for.
 torch::Tensor integrate(models::DiTImpl& dit, const std::optional<models::DiTInference>& fast, const torch::Tensor& label,
-                        const torch::Tensor& mask, const SamplerOptions& o) {
+                        const torch::Tensor& mask, const torch::Tensor& x0, const SamplerOptions& o) {
     torch::NoGradGuard no_grad;
-    auto x0 = dit.sample_noise(mask);
     return fast ? integrate_fast(*fast, label, mask, x0, o) : integrate_module(dit, label, mask, x0, o);
 }
 
@@ -150,7 +151,7 @@ double time_at(const SamplerOptions& o, std::int64_t i) {
 torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
                              const SamplerOptions& o) {
     validate(o);
-    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, o);
+    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask), o);
 }
 
 std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
@@ -187,34 +188,55 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     std::vector<std::int64_t> counts;
     if (o.fixed_atoms > 0) counts.assign(std::size_t(n), o.fixed_atoms);
     else counts = draw_atom_counts(model.metadata.at("atom_count_histogram").at(system).get<std::vector<double>>(), n);
-    // Sorted sizes: each batch pads to the largest of similar counts, not of a random draw.
+    // Batches of one atom count each (sorted, then cut where the count changes or the batch is
+    // full): nothing is padded, so no token is computed for nothing and attention runs unmasked.
     std::vector<std::size_t> order(counts.size());
     std::iota(order.begin(), order.end(), std::size_t(0));
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counts[a] < counts[b]; });
-    std::vector<Structure> out(counts.size());
+    std::vector<std::pair<std::int64_t, std::int64_t>> batches;  // (start in `order`, size)
+    for (std::int64_t start = 0; start < n;) {
+        std::int64_t B = 1;
+        while (start + B < n && B < o.batch_size && counts[order[std::size_t(start + B)]] == counts[order[std::size_t(start)]]) ++B;
+        batches.emplace_back(start, B);
+        start += B;
+    }
     const double scale = model.model->latent_scale();
     const auto device = model.model->parameters().front().device();
     const auto fast = inference_form(*model.model, device, o);
-    for (std::int64_t start = 0; start < n; start += o.batch_size) {
-        const auto B = std::min(o.batch_size, n - start);
-        std::vector<std::int64_t> sizes(static_cast<std::size_t>(B), 0);
-        for (std::int64_t i = 0; i < B; ++i) sizes[std::size_t(i)] = counts[order[std::size_t(start + i)]];
-        const std::int64_t N = *std::max_element(sizes.begin(), sizes.end());
-        // One host-to-device copy of the sizes; the mask is built on the device.
-        auto n_atoms = torch::tensor(sizes, torch::kInt64).to(device);
-        auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
-                    n_atoms.unsqueeze(1);
-        auto labels = torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device));
-        auto z = integrate(*model.model, fast, labels, mask, o) * scale;
+    // Every batch's noise is drawn here, in batch order, from the global generator, so that a
+    // seed gives the same samples however the batches are spread over threads.
+    struct Piece {
+        std::int64_t start, size;
+        torch::Tensor mask, labels, noise;
+    };
+    std::vector<Piece> pieces;
+    for (const auto& [start, B] : batches) {
+        const auto N = counts[order[std::size_t(start)]];
+        Piece p{start, B, torch::ones({B, N}, torch::TensorOptions().dtype(torch::kBool).device(device)),
+                torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device)), {}};
+        p.noise = model.model->sample_noise(p.mask);
+        pieces.push_back(std::move(p));
+    }
+    // Largest batches first, so that no thread is left with a big one at the end.
+    std::vector<std::size_t> schedule(pieces.size());
+    std::iota(schedule.begin(), schedule.end(), std::size_t(0));
+    std::stable_sort(schedule.begin(), schedule.end(),
+                     [&](std::size_t a, std::size_t b) { return pieces[a].mask.numel() > pieces[b].mask.numel(); });
+    std::vector<Structure> out(counts.size());
+    std::mutex progress_mutex;
+    std::size_t done = 0;
+    auto run = [&](std::size_t k) {
+        const auto& p = pieces[schedule[k]];
+        auto z = integrate(*model.model, fast, p.labels, p.mask, p.noise, o) * scale;
         // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
         // the 2 x steps DiT passes.
-        auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), labels, mask);
+        auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), p.labels, p.mask);
         for (torch::Tensor* t : {&decoded.atomic_numbers, &decoded.positions, &decoded.fractional, &decoded.lattice,
                                  &decoded.mask, &decoded.system, &decoded.num_atoms})
             *t = t->to(torch::kCPU);  // the batch's device-to-host copies (blocking), once per batch
         auto structures = data::uncollate(decoded);
-        for (std::int64_t i = 0; i < B; ++i) {
-            const auto k = order[std::size_t(start + i)];
+        for (std::int64_t i = 0; i < p.size; ++i) {
+            const auto k = order[std::size_t(p.start + i)];
             auto& s = structures[std::size_t(i)];
             s.id = fmt::format("adit-{}-{}", system, k);
             s.properties.set("system", system);
@@ -222,8 +244,15 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
             s.properties.set("cfg_scale", o.cfg_scale);
             out[k] = std::move(s);
         }
-        if (progress) progress(std::size_t(start + B), std::size_t(n), "sampling");
-    }
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        done += std::size_t(p.size);
+        if (progress) progress(done, std::size_t(n), "sampling");
+    };
+    // On the CPU the batches run side by side, one per thread (nn/cpu_threads.hpp); a GPU takes
+    // them one after the other, each filling it.
+    if (device.is_cpu()) nn::parallel_pieces(pieces.size(), o.threads, run);
+    else
+        for (std::size_t k = 0; k < pieces.size(); ++k) run(k);
     return out;
 }
 

@@ -33,6 +33,8 @@ struct SamplerOptions {
     // activations for bf16, fused kernels) with each Euler step replayed as a CUDA graph on a GPU;
     // "module": the training module's forward under autocast, step by step (the reference).
     std::string engine = "fast";
+    // CPU only: batches integrated side by side, one per thread (0: one per core).
+    int threads = 0;
 };
 
 // The sampler's i-th time point (i = 0 .. steps): t_start at 0, exactly 1 at steps.
@@ -53,7 +55,7 @@ std::vector<std::string> remove_degenerate(std::vector<Structure>& structures);
 
 // system: "molecule" | "crystal". Each structure carries properties "system" and "sampling_steps".
 // Runs on the device of model.model and model.vae (move both there first). Samples are grouped
-// into batches of similar atom count (sorted counts), so padding stays small; each batch is
+// into batches of one atom count (at most batch_size each), so nothing is padded; each batch is
 // integrated and decoded on the device and copied to the host once. The output keeps the order
 // of the drawn counts.
 std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
