@@ -87,4 +87,30 @@ TEST_CASE("fast and module sampler engines integrate to the same latents (Euler 
     sample::SamplerOptions bad;
     bad.engine = "turbo";
     REQUIRE_THROWS_WITH(sample::sample_latents(*dit, label, mask, bad), Catch::Contains("engine"));
+    bad = {};
+    bad.guidance_until = 0.0;
+    REQUIRE_THROWS_WITH(sample::sample_latents(*dit, label, mask, bad), Catch::Contains("guidance_until"));
+}
+
+TEST_CASE("Guidance limited to early steps: both engines agree, and it lies between full and no guidance", "[sample]") {
+    auto dit = random_dit("standard", true);
+    const auto mask = ragged_mask();
+    const auto label = torch::tensor({0, 1, 0}, torch::kInt64);
+    auto run = [&](const std::string& engine, double cfg, double until) {
+        sample::SamplerOptions o;
+        o.steps = 8;
+        o.cfg_scale = cfg;
+        o.guidance_until = until;
+        o.engine = engine;
+        torch::manual_seed(4);
+        return sample::sample_latents(*dit, label, mask, o);
+    };
+    const auto limited = run("module", 3.0, 0.5);
+    REQUIRE(torch::allclose(run("fast", 3.0, 0.5), limited, 1e-4, 1e-4));
+    // It differs from guiding every step and from guiding none...
+    const auto full = run("module", 3.0, 1.0), none = run("module", 1.0, 1.0);
+    CHECK((limited - full).abs().max().item<double>() > 1e-3);
+    CHECK((limited - none).abs().max().item<double>() > 1e-3);
+    // ...and a cut-off before the first step (t = 0.01) is no guidance at all.
+    REQUIRE(torch::allclose(run("fast", 3.0, 0.005), none, 1e-5, 1e-5));
 }

@@ -25,6 +25,13 @@ void validate(const SamplerOptions& o) {
     if (!(o.time_power > 0.0)) fail("the time grid's power must be > 0, not {}", o.time_power);
     if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
     if (o.engine != "fast" && o.engine != "module") fail("sampler engine must be \"fast\" or \"module\", not \"{}\"", o.engine);
+    if (!(o.guidance_until > 0.0 && o.guidance_until <= 1.0)) fail("guidance_until must be in (0, 1], not {}", o.guidance_until);
+}
+
+// Whether the step starting at t runs the guided pair: any w but 0 and 1 (which need one pass),
+// and t below guidance_until.
+bool guided_at(const SamplerOptions& o, double t) {
+    return o.cfg_scale != 1.0 && o.cfg_scale != 0.0 && t < o.guidance_until;
 }
 
 // The "module" engine. Guided x1 estimate: uncond + w (cond - uncond), both passes in one batch.
@@ -48,11 +55,12 @@ torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label,
     auto x1 = torch::zeros_like(x);  // self-conditioning input: the previous estimate
     for (std::int64_t i = 0; i < o.steps; ++i) {
         const double t = time_at(o, i), t_next = time_at(o, i + 1), dt = t_next - t;
-        x1 = guided_x1(dit, x, t, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), o.cfg_scale);
+        const double w = guided_at(o, t) || o.cfg_scale == 0.0 ? o.cfg_scale : 1.0;  // unguided: conditional alone
+        x1 = guided_x1(dit, x, t, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), w);
         auto v = (x1 - x) / (1.0 - t);
         if (o.method == "heun" && t_next < 1.0 - 1e-9) {
             auto x_euler = x + dt * v;
-            auto x1b = guided_x1(dit, x_euler, t_next, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), o.cfg_scale);
+            auto x1b = guided_x1(dit, x_euler, t_next, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), w);
             auto v2 = (x1b - x_euler) / (1.0 - t_next);
             x = x + 0.5 * dt * (v + v2);
         } else {
@@ -72,11 +80,17 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
     const auto B = mask.size(0);
     const auto device = mask.device();
     const double w = o.cfg_scale;
-    const bool guided = w != 1.0 && w != 0.0, self_condition = net.options().self_condition;
+    const bool self_condition = net.options().self_condition;
+    // Two forms of a step: the guided pair (conditional + unconditional in one batch) and one
+    // pass (conditional, or unconditional for w = 0), used outside the guidance interval.
+    struct Form {
+        bool guided;
+        torch::Tensor labels, masks, attention_mask;
+    };
     const auto null = torch::full_like(label, net.options().num_classes);
-    const auto labels = guided ? torch::cat({label, null}) : (w == 0.0 ? null : label);
-    const auto masks = guided ? torch::cat({mask, mask}) : mask;
-    const auto attention_mask = net.attention_mask(masks);
+    const auto pair_masks = torch::cat({mask, mask});
+    const Form pair{true, torch::cat({label, null}), pair_masks, net.attention_mask(pair_masks)};
+    const Form single{false, w == 0.0 ? null : label, mask, net.attention_mask(mask)};
     const auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
     auto x1 = torch::zeros_like(x);
     // Per step: t, dt, 1 / (1 - t), t_next, 1 / (1 - t_next) (the last two for Heun).
@@ -88,39 +102,47 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
     }
     const auto schedule = torch::tensor(grid).view({o.steps, 5}).to(device);
     auto now = torch::empty({5}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
-    auto estimate = [&](const torch::Tensor& xs, std::int64_t t_column) {
-        auto tt = now.narrow(0, t_column, 1).expand({labels.size(0)});
-        auto in = guided ? torch::cat({xs, xs}) : xs;
-        auto sc = self_condition ? (guided ? torch::cat({x1, x1}) : x1) : torch::Tensor();
-        auto out = net.forward_masked(in, tt, labels, masks, attention_mask, sc).to(torch::kFloat32);
-        return guided ? torch::lerp(out.narrow(0, B, B), out.narrow(0, 0, B), w) : out;
+    auto estimate = [&](const Form& f, const torch::Tensor& xs, std::int64_t t_column) {
+        auto tt = now.narrow(0, t_column, 1).expand({f.labels.size(0)});
+        auto in = f.guided ? torch::cat({xs, xs}) : xs;
+        auto sc = self_condition ? (f.guided ? torch::cat({x1, x1}) : x1) : torch::Tensor();
+        auto out = net.forward_masked(in, tt, f.labels, f.masks, f.attention_mask, sc).to(torch::kFloat32);
+        return f.guided ? torch::lerp(out.narrow(0, B, B), out.narrow(0, 0, B), w) : out;
     };
-    auto euler = [&] {
-        auto est = estimate(x, 0);
+    auto euler = [&](const Form& f) {
+        auto est = estimate(f, x, 0);
         x.add_((est - x) * (now.narrow(0, 1, 1) * now.narrow(0, 2, 1))).mul_(maskf);
         x1.copy_(est);
     };
-    auto heun = [&] {
-        auto est = estimate(x, 0);
+    auto heun = [&](const Form& f) {
+        auto est = estimate(f, x, 0);
         auto v = (est - x) * now.narrow(0, 2, 1);
         auto x_euler = x + v * now.narrow(0, 1, 1);
         x1.copy_(est);
-        auto v2 = (estimate(x_euler, 3) - x_euler) * now.narrow(0, 4, 1);
+        auto v2 = (estimate(f, x_euler, 3) - x_euler) * now.narrow(0, 4, 1);
         x.add_((v + v2) * (0.5 * now.narrow(0, 1, 1))).mul_(maskf);
     };
-    std::unique_ptr<nn::CudaGraph> graph;
-    if (device.is_cuda() && nn::cuda_graphs_available() && o.method == "euler") {
-        now.copy_(schedule[0]);
-        const auto x_start = x.clone();
-        graph = std::make_unique<nn::CudaGraph>(euler, /*warmup=*/1);
-        x.copy_(x_start);  // the warm-up step really ran
-        x1.zero_();
-    }
+    // On a GPU each form's Euler step is captured once, when first needed (the capture's warm-up
+    // really runs the step, so the state is put back), and replayed for every step of that form.
+    const bool graphs = device.is_cuda() && nn::cuda_graphs_available() && o.method == "euler";
+    std::unique_ptr<nn::CudaGraph> graph[2];
     for (std::int64_t i = 0; i < o.steps; ++i) {
         now.copy_(schedule[i]);
-        if (graph) graph->replay();
-        else if (o.method == "heun" && time_at(o, i + 1) < 1.0 - 1e-9) heun();
-        else euler();
+        const Form& f = guided_at(o, time_at(o, i)) ? pair : single;
+        if (graphs) {
+            auto& g = graph[f.guided ? 1 : 0];
+            if (!g) {
+                const auto x_saved = x.clone(), x1_saved = x1.clone();
+                g = std::make_unique<nn::CudaGraph>([&] { euler(f); }, /*warmup=*/1);
+                x.copy_(x_saved);
+                x1.copy_(x1_saved);
+            }
+            g->replay();
+        } else if (o.method == "heun" && time_at(o, i + 1) < 1.0 - 1e-9) {
+            heun(f);
+        } else {
+            euler(f);
+        }
     }
     return x;
 }
