@@ -90,7 +90,13 @@ torch::Tensor DiTInference::mlp(std::int64_t layer, const torch::Tensor& x) cons
         h = at::_addmm_activation(a.bias, flat, a.weight.t(), 1, 1, /*use_gelu=*/true);  // tanh-GELU epilogue
     } else {
         h = torch::addmm(a.bias, flat, a.weight.t());
-        h = torch::gelu_(h, "tanh");
+        // tanh-GELU as x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function (equal
+        // to fp32 rounding, 5e-7), 2.8x faster than ATen's CPU kernel, whose tanh took 13 % of
+        // CPU sampling.
+        constexpr double k = 1.5957691216057308, a3 = 0.044715 * k;  // 2 sqrt(2/pi)
+        auto s = h * h;
+        s.mul_(a3).add_(k).mul_(h).sigmoid_();
+        h.mul_(s);
     }
     return torch::addmm(b.bias, h, b.weight.t()).view(x.sizes());
 }
