@@ -247,8 +247,8 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
     std::vector<Structure> out(counts.size());
     std::mutex progress_mutex;
     std::size_t done = 0;
-    auto run = [&](std::size_t k) {
-        const auto& p = pieces[schedule[k]];
+    auto run = [&](std::size_t turn) {
+        const auto& p = pieces[schedule[turn]];
         auto z = integrate(*model.model, fast, p.labels, p.mask, p.noise, o) * scale;
         // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
         // the 2 x steps DiT passes.

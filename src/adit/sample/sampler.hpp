@@ -29,7 +29,7 @@ struct SamplerOptions {
     // Time grid t_i = 1 - (1 - t_start) (1 - i / steps)^time_power: 1 is uniform; above 1 the
     // steps shrink towards the data end (t = 1), where the atoms' fine positions are settled.
     double time_power = 2.0;
-    std::int64_t batch_size = 256;
+    std::int64_t batch_size = 256;  // at most this many samples (all of one atom count) per batch
     std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
     std::string precision = "fp32"; // "fp32" | "bf16" (CUDA only; the ODE state stays fp32)
     // "fast": the network's inference form (models/dit_inference.hpp: weights cast once, bf16
