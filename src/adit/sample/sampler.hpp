@@ -29,7 +29,7 @@ struct SamplerOptions {
     // Time grid t_i = 1 - (1 - t_start) (1 - i / steps)^time_power: 1 is uniform; above 1 the
     // steps shrink towards the data end (t = 1), where the atoms' fine positions are settled.
     double time_power = 2.0;
-    std::int64_t batch_size = 256;  // at most this many samples (all of one atom count) per batch
+    std::int64_t batch_size = 256;  // at most this many samples per batch (CPU: all of one atom count)
     std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
     std::string precision = "fp32"; // "fp32" | "bf16" (CUDA only; the ODE state stays fp32)
     // "fast": the network's inference form (models/dit_inference.hpp: weights cast once, bf16
@@ -58,7 +58,8 @@ std::vector<std::string> remove_degenerate(std::vector<Structure>& structures);
 
 // system: "molecule" | "crystal". Each structure carries properties "system" and "sampling_steps".
 // Runs on the device of model.model and model.vae (move both there first). Samples are grouped
-// into batches of one atom count (at most batch_size each), so nothing is padded; each batch is
+// into batches of one atom count on the CPU (nothing padded) and of batch_size sorted counts on a
+// GPU (padded to the largest); at most batch_size each. Each batch is
 // integrated and decoded on the device and copied to the host once. The output keeps the order
 // of the drawn counts.
 std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
