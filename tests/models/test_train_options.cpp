@@ -84,17 +84,31 @@ TEST_CASE("freeze_encoder trains the decoder alone and keeps the latent space", 
     auto enc_before = before.model->encoder_parameters(), enc_after = after.model->encoder_parameters();
     REQUIRE(enc_before.size() == enc_after.size());
     for (std::size_t i = 0; i < enc_before.size(); ++i) CHECK(torch::equal(enc_before[i], enc_after[i]));
-    // Same latents for the same structures; the decoder moved.
-    torch::NoGradGuard no_grad;
-    auto batch = data::collate(structures);
-    CHECK(torch::equal(before.model->encode(batch).first, after.model->encode(batch).first));
-    double moved = 0;
-    auto decoder_after = after.model->decoder->parameters();
-    auto decoder_before = before.model->decoder->parameters();
-    for (std::size_t i = 0; i < decoder_after.size(); ++i)
-        moved = std::max(moved, (decoder_after[i] - decoder_before[i]).abs().max().item<double>());
-    CHECK(moved > 1e-4);
+    {  // Same latents for the same structures; the decoder moved.
+        torch::NoGradGuard no_grad;
+        auto batch = data::collate(structures);
+        CHECK(torch::equal(before.model->encode(batch).first, after.model->encode(batch).first));
+        double moved = 0;
+        auto decoder_after = after.model->decoder->parameters();
+        auto decoder_before = before.model->decoder->parameters();
+        for (std::size_t i = 0; i < decoder_after.size(); ++i)
+            moved = std::max(moved, (decoder_after[i] - decoder_before[i]).abs().max().item<double>());
+        CHECK(moved > 1e-4);
+    }
     CHECK(models::read_checkpoint_metadata(tuned.checkpoint)["config"]["train"]["freeze_encoder"] == true);
+
+    // A DiT trained on the base VAE takes the new decoder with a zero-step run: its own weights
+    // stay, the embedded VAE is the tuned one.
+    auto dit = train::train_dit(dit_config(2), base.checkpoint, structures, dir + "/dit", {});
+    train::RunOptions from_dit;
+    from_dit.init_from = dit.checkpoint;
+    auto swapped = train::train_dit(dit_config(0), tuned.checkpoint, structures, dir + "/swapped", from_dit);
+    CHECK(swapped.step == 0);
+    auto original = models::load_dit(dit.checkpoint), with_new_decoder = models::load_dit(swapped.checkpoint);
+    auto p0 = original.model->parameters(), p1 = with_new_decoder.model->parameters();
+    for (std::size_t i = 0; i < p0.size(); ++i) CHECK(torch::equal(p0[i], p1[i]));
+    auto d_new = with_new_decoder.vae->decoder->parameters(), d_tuned = after.model->decoder->parameters();
+    for (std::size_t i = 0; i < d_new.size(); ++i) CHECK(torch::equal(d_new[i], d_tuned[i]));
     std::filesystem::remove_all(dir);
 }
 

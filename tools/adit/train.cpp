@@ -44,7 +44,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
     struct Args {
         std::string config, out, vae, init;
         bool resume = false;
-        std::int64_t steps = 0;
+        std::int64_t steps = -1;  // not given
         bool distributed = false;
         train::DistributedOptions dist;
         std::string loss_log;
@@ -61,7 +61,8 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
                         "start a new run from this checkpoint's or release file's weights (same model config)")
             ->check(CLI::ExistingFile)
             ->excludes(resume);
-        sub->add_option("--steps", args->steps, "override train.steps");
+        sub->add_option("--steps", args->steps, "override train.steps (0: write the starting weights, e.g. --init with a new --vae)")
+            ->check(CLI::NonNegativeNumber);
         sub->add_flag("--distributed", args->distributed,
                       "data-parallel over the processes that tools/gpu/launch.sh or torchrun started (RANK, WORLD_SIZE, ...)");
         sub->add_option("--backend", args->dist.backend, "--distributed: gloo (CPU), nccl (CUDA) or auto")
@@ -85,7 +86,7 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
             nn::parse_device(global.device);  // a missing GPU is reported before any data is read
             if (global.threads > 0) torch::set_num_threads(global.threads);
             auto config = read_config(args->config);
-            if (args->steps > 0) config["train"]["steps"] = args->steps;
+            if (args->steps >= 0) config["train"]["steps"] = args->steps;
             if (args->shards > 0) config["train"]["shards"] = args->shards;
             if (global.seed != 0) config["train"]["seed"] = global.seed;
             train::RunOptions run;
