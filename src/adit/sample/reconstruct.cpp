@@ -36,8 +36,13 @@ ReconstructionError compare(const Structure& in, const Structure& out, const met
         return e;
     }
     const auto p = in.lattice->parameters(), q = out.lattice->parameters();
-    e.length_mae = (std::abs(p.a - q.a) + std::abs(p.b - q.b) + std::abs(p.c - q.c)) / 3;
-    e.angle_mae = (std::abs(p.alpha - q.alpha) + std::abs(p.beta - q.beta) + std::abs(p.gamma - q.gamma)) / 3;
+    const double lengths = (std::abs(p.a - q.a) + std::abs(p.b - q.b) + std::abs(p.c - q.c)) / 3;
+    const double angles = (std::abs(p.alpha - q.alpha) + std::abs(p.beta - q.beta) + std::abs(p.gamma - q.gamma)) / 3;
+    // A degenerate decoded cell has no parameters to compare: it counts as unmatched only.
+    if (std::isfinite(lengths) && std::isfinite(angles)) {
+        e.length_mae = lengths;
+        e.angle_mae = angles;
+    }
     e.matched = false;
     try {
         const auto m = metrics::match_structures(in, out, matcher);
