@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <unistd.h>
 
 #include "adit/data/batch.hpp"
@@ -167,6 +168,22 @@ TEST_CASE("An interrupted and resumed run gives the same losses as an uninterrup
     torch::manual_seed(5);
     auto again = sample::sample_structures(model, "crystal", 3, so);
     REQUIRE(again[0].positions == crystals[0].positions);
+    // On the CPU batches of one atom count run side by side: the samples of a seed are the same
+    // on one thread or three, byte for byte.
+    so.threads = 1;
+    torch::manual_seed(9);
+    auto one = sample::sample_structures(model, "molecule", 12, so);
+    so.threads = 3;
+    torch::manual_seed(9);
+    auto three = sample::sample_structures(model, "molecule", 12, so);
+    REQUIRE(one.size() == 12);
+    std::set<std::size_t> sizes;
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        sizes.insert(one[i].size());
+        REQUIRE(one[i].numbers == three[i].numbers);
+        REQUIRE(one[i].positions == three[i].positions);
+    }
+    REQUIRE(sizes.size() > 1);  // several batches, so several threads had work
     for (const auto& p : {a, b, da, db}) std::filesystem::remove_all(p);
 }
 

@@ -27,17 +27,34 @@ struct BlasThreads {
 
 }  // namespace
 
+// Sets one ATen thread (for the calling thread's OpenMP team) and one OpenBLAS thread, and puts
+// both counts back when it goes out of scope.
+class SingleThreadedKernels {
+public:
+    SingleThreadedKernels() : aten_(torch::get_num_threads()), blas_(blas_api_.available() ? blas_api_.get() : 0) {
+        if (blas_api_.available()) blas_api_.set(1);
+        torch::set_num_threads(1);
+    }
+    ~SingleThreadedKernels() {
+        torch::set_num_threads(aten_);
+        if (blas_api_.available()) blas_api_.set(blas_);
+    }
+    SingleThreadedKernels(const SingleThreadedKernels&) = delete;
+    SingleThreadedKernels& operator=(const SingleThreadedKernels&) = delete;
+
+private:
+    BlasThreads blas_api_;
+    int aten_, blas_;
+};
+
 void parallel_pieces(std::size_t n, int workers, const std::function<void(std::size_t)>& work) {
     if (workers <= 0) workers = int(std::max(1u, std::thread::hardware_concurrency()));
-    workers = int(std::min<std::size_t>(std::size_t(std::max(workers, 1)), n));
-    if (workers <= 1) {
+    workers = int(std::min<std::size_t>(std::size_t(std::max(workers, 1)), std::max<std::size_t>(n, 1)));
+    SingleThreadedKernels single;  // in every case, so that results do not depend on `workers`
+    if (workers == 1) {
         for (std::size_t i = 0; i < n; ++i) work(i);
         return;
     }
-    const int aten_threads = torch::get_num_threads();
-    const BlasThreads blas;
-    const int blas_threads = blas.available() ? blas.get() : 0;
-    if (blas.available()) blas.set(1);
     std::atomic<std::size_t> next{0};
     std::exception_ptr error;
     std::mutex error_mutex;
@@ -56,8 +73,6 @@ void parallel_pieces(std::size_t n, int workers, const std::function<void(std::s
     std::vector<std::thread> pool;
     for (int t = 0; t < workers; ++t) pool.emplace_back(run);
     for (auto& t : pool) t.join();
-    torch::set_num_threads(aten_threads);
-    if (blas.available()) blas.set(blas_threads);
     if (error) std::rethrow_exception(error);
 }
 

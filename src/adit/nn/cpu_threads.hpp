@@ -10,11 +10,11 @@
 
 namespace adit::nn {
 
-// Runs work(i) for i in [0, n) on `workers` threads (0: one per core), each with one
-// ATen thread, and with the BLAS library's own threads set to 1 while they run (OpenBLAS, found at
-// run time; other BLAS libraries are left alone). Restores both thread counts afterwards. The
-// first exception thrown by a piece is rethrown once all threads have stopped. With one worker or
-// one piece, runs in the calling thread without touching any setting.
+// Runs work(i) for i in [0, n) on `workers` threads (0: one per core), every piece with one ATen
+// thread and the BLAS library's own threads set to 1 (OpenBLAS, found at run time; other BLAS
+// libraries are left alone), also when there is one worker or one piece: a piece's floating-point
+// result then does not depend on the thread count. Restores both thread counts afterwards. The
+// first exception thrown by a piece is rethrown once all threads have stopped.
 void parallel_pieces(std::size_t n, int workers, const std::function<void(std::size_t)>& work);
 
 }  // namespace adit::nn
