@@ -25,8 +25,6 @@ struct BlasThreads {
     bool available() const { return set && get; }
 };
 
-}  // namespace
-
 // Sets one ATen thread (for the calling thread's OpenMP team) and one OpenBLAS thread, and puts
 // both counts back when it goes out of scope.
 class SingleThreadedKernels {
@@ -46,6 +44,8 @@ private:
     BlasThreads blas_api_;
     int aten_, blas_;
 };
+
+}  // namespace
 
 void parallel_pieces(std::size_t n, int workers, const std::function<void(std::size_t)>& work) {
     if (workers <= 0) workers = int(std::max(1u, std::thread::hardware_concurrency()));
