@@ -14,6 +14,13 @@ Batch Batch::to(const torch::Device& device) const {
     return b;
 }
 
+Batch Batch::to_host() const {
+    Batch b = *this;
+    for (torch::Tensor* t : {&b.atomic_numbers, &b.positions, &b.fractional, &b.lattice, &b.mask, &b.system, &b.num_atoms})
+        *t = t->to(torch::kCPU);
+    return b;
+}
+
 Batch zero_batch(std::int64_t B, std::int64_t N) {
     Batch b;
     b.atomic_numbers = torch::zeros({B, N}, torch::kInt64);

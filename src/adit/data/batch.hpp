@@ -25,7 +25,9 @@ struct Batch {
     std::vector<std::int64_t> index;  // position of each structure in its source dataset
 
     std::int64_t size() const { return atomic_numbers.size(0); }
-    Batch to(const torch::Device& device) const;
+    Batch to(const torch::Device& device) const;  // non-blocking copies
+    // Blocking copies to the CPU: for results read on the host right after.
+    Batch to_host() const;
 };
 
 struct CollateOptions {

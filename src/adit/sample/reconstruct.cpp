@@ -82,12 +82,8 @@ Reconstruction reconstruct_structures(models::VAEImpl& vae, const std::vector<St
         std::vector<Structure> chunk;
         for (auto k = start; k < end; ++k) chunk.push_back(inputs[order[k]]);
         auto batch = data::collate(chunk).to(device);
-        auto [mean, log_var] = vae.encode(batch);
-        auto decoded = vae.decode_to_batch(mean, batch.system, batch.mask);
-        for (torch::Tensor* t : {&decoded.atomic_numbers, &decoded.positions, &decoded.fractional, &decoded.lattice,
-                                 &decoded.mask, &decoded.system, &decoded.num_atoms})
-            *t = t->to(torch::kCPU);
-        auto out = data::uncollate(decoded);
+        const auto mean = vae.encode(batch).first;
+        auto out = data::uncollate(vae.decode_to_batch(mean, batch.system, batch.mask).to_host());
         for (auto k = start; k < end; ++k) {
             auto& s = out[k - start];
             const auto& in = inputs[order[k]];

@@ -263,11 +263,8 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
         auto z = integrate(*model.model, fast, p.labels, p.mask, p.noise, o) * scale;
         // Decoding runs in fp32 (coordinates need more than bf16's 8 bits) and is cheap next to
         // the 2 x steps DiT passes.
-        auto decoded = model.vae->decode_to_batch(z.to(torch::kFloat32), p.labels, p.mask);
-        for (torch::Tensor* t : {&decoded.atomic_numbers, &decoded.positions, &decoded.fractional, &decoded.lattice,
-                                 &decoded.mask, &decoded.system, &decoded.num_atoms})
-            *t = t->to(torch::kCPU);  // the batch's device-to-host copies (blocking), once per batch
-        auto structures = data::uncollate(decoded);
+        // The batch's device-to-host copies, once per batch.
+        auto structures = data::uncollate(model.vae->decode_to_batch(z.to(torch::kFloat32), p.labels, p.mask).to_host());
         for (std::int64_t i = 0; i < p.size; ++i) {
             const auto k = order[std::size_t(p.start + i)];
             auto& s = structures[std::size_t(i)];

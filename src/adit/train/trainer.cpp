@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include "adit/core/error.hpp"
@@ -412,6 +413,15 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     return result;
 }
 
+// The metadata of the weights a run continues (--resume: <out>/<kind>.pt, --init: that file),
+// when there are any; run() checks the file itself and reports a missing one.
+std::optional<json> continued_metadata(const RunOptions& run_options, const std::string& out_dir, const std::string& kind) {
+    const std::string path =
+        run_options.resume ? (std::filesystem::path(out_dir) / (kind + ".pt")).string() : run_options.init_from;
+    if (path.empty() || !std::filesystem::exists(path)) return std::nullopt;
+    return models::read_checkpoint_metadata(path, kind);
+}
+
 json base_metadata(const std::string& kind, const json& config) {
     return {{"format_version", models::kCheckpointFormatVersion},
             {"kind", kind},
@@ -434,10 +444,9 @@ TrainResult train_vae(const json& config_in, const std::vector<Structure>& train
                 fail("{}: atomic number {} is outside the model's vocabulary 1..{}", s.id, z, model_options.max_atomic_number);
     // Weights continued from another run (--resume, --init) keep the normalisation they were
     // trained with (their buffers hold it; the metadata must say the same).
-    const std::string continued = run_options.resume ? (std::filesystem::path(out_dir) / "vae.pt").string() : run_options.init_from;
-    const auto norm = !continued.empty() && std::filesystem::exists(continued)
-                          ? models::normalization_from_json(models::read_checkpoint_metadata(continued, "vae").at("normalization"))
-                          : models::compute_normalization(data::collate(train_set));
+    const auto continued = continued_metadata(run_options, out_dir, "vae");
+    const auto norm = continued ? models::normalization_from_json(continued->at("normalization"))
+                                : models::compute_normalization(data::collate(train_set));
     torch::manual_seed(opt.seed);
     models::VAE vae(model_options, norm);
     if (opt.freeze_encoder) {
@@ -488,12 +497,11 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
 
     // Weights continued from another run (--resume, --init) were trained on latents divided by
     // that run's scale: keep it, even if this run's data would measure a slightly different one.
-    const std::string continued = run_options.resume ? (std::filesystem::path(out_dir) / "dit.pt").string() : run_options.init_from;
-    if (scale <= 0 && !continued.empty() && std::filesystem::exists(continued)) {
-        const auto meta = models::read_checkpoint_metadata(continued, "dit");
-        if (meta.contains("latent_scale")) {
-            scale = meta["latent_scale"].get<double>();
-            log_info("latent scale {:.6f} from {}", scale, continued);
+    if (scale <= 0) {
+        const auto continued = continued_metadata(run_options, out_dir, "dit");
+        if (continued && continued->contains("latent_scale")) {
+            scale = continued->at("latent_scale").get<double>();
+            log_info("latent scale {:.6f} from the continued run", scale);
         }
     }
     if (scale <= 0) {
