@@ -3,14 +3,13 @@
 // (optionally MMFF94-cleaned), the Molecule3D baseline, so both run on the same molecules.
 #include <fmt/format.h>
 
-#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/parallel.hpp"
 #include "adit/core/shipped_models.hpp"
 #include "adit/interop/etkdg.hpp"
 #include "adit/interop/molecule_sdf.hpp"
@@ -35,19 +34,6 @@ struct Input {
     std::size_t line = 0;  // 0 for --smiles
     std::string smiles, name;
 };
-
-// Runs `work(i)` for i in [0, n) on `threads` threads.
-template <typename F>
-void parallel_for(std::size_t n, int threads, F work) {
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i; (i = next++) < n;) work(i);
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-}
 
 int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
     const auto start = std::chrono::steady_clock::now();
@@ -82,7 +68,7 @@ int run_conformer(const ConformerArgs& a, const GlobalOptions& g) {
         for (auto& l : interop::read_smiles_lines(a.smiles_file)) inputs.push_back({l.line, l.smiles, l.name});
     }
     const std::string source = a.smiles.empty() ? a.smiles_file : std::string("--smiles");
-    const int threads = g.threads > 0 ? g.threads : std::max(1u, std::thread::hardware_concurrency());
+    const int threads = resolve_threads(g.threads);
 
     // Parse every input first: a SMILES RDKit rejects is reported with its line and skipped.
     std::vector<std::optional<interop::MolecularGraph>> graphs(inputs.size());

@@ -6,10 +6,10 @@
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/parallel.hpp"
 #include "adit/interop/depiction.hpp"
 #include "adit/interop/molecule_validity.hpp"
 #include "adit/io/text_file.hpp"
-#include "adit/metrics/parallel.hpp"
 #include "command.hpp"
 #include "eval_inputs.hpp"
 
@@ -34,7 +34,7 @@ Command register_draw(CLI::App& parent, const GlobalOptions& global) {
                     std::vector<std::string> captions(all.size());
                     std::size_t valid = 0;
                     std::vector<char> ok(all.size());
-                    metrics::parallel_for(all.size(), global.threads, [&](std::size_t i) {
+                    parallel_for(all.size(), global.threads, [&](std::size_t i) {
                         interop::MoleculeVerdict v = interop::check_molecule(all[i]);
                         ok[i] = v.valid;
                         captions[i] = v.valid ? fmt::format("#{} {}", i, v.smiles) : fmt::format("#{} invalid", i);

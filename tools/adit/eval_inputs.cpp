@@ -4,6 +4,7 @@
 
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/parallel.hpp"
 #include "adit/core/text.hpp"
 #include "adit/interop/molecule_validity.hpp"
 #include "adit/interop/structure_files.hpp"
@@ -12,7 +13,6 @@
 #include "adit/io/format.hpp"
 #include "adit/io/hdf5_store.hpp"
 #include "adit/io/text_file.hpp"
-#include "adit/metrics/parallel.hpp"
 
 namespace adit::cli {
 
@@ -144,13 +144,13 @@ std::unordered_set<std::string> load_reference_smiles(const std::string& path, i
     } else {
         const std::vector<Structure> mols = load_structures(path, which_split);
         smiles.resize(mols.size());
-        metrics::parallel_for(mols.size(), threads, [&](std::size_t i) {
+        parallel_for(mols.size(), threads, [&](std::size_t i) {
             interop::MoleculeVerdict v = interop::check_molecule(mols[i]);
             if (v.valid) smiles[i] = v.smiles;
         });
     }
     std::vector<std::string> keys(smiles.size());
-    metrics::parallel_for(smiles.size(), threads, [&](std::size_t i) {
+    parallel_for(smiles.size(), threads, [&](std::size_t i) {
         if (!smiles[i].empty()) keys[i] = interop::molecule_novelty_key(smiles[i]);
     });
     std::unordered_set<std::string> out;

@@ -9,11 +9,11 @@
 #include <fmt/format.h>
 
 #include "adit/core/elements.hpp"
-#include "adit/core/text.hpp"
 #include "adit/core/error.hpp"
 #include "adit/core/log.hpp"
+#include "adit/core/parallel.hpp"
+#include "adit/core/text.hpp"
 #include "adit/io/text_file.hpp"
-#include "adit/metrics/parallel.hpp"
 #include "adit/metrics/structure_matcher.hpp"
 #include "command.hpp"
 #include "eval_inputs.hpp"
@@ -70,7 +70,7 @@ int run_pairs(const MatchArgs& a, const GlobalOptions& g) {
     for (const std::string& line : split(read_text_file(a.pairs), '\n'))
         if (!std::string(trim(line)).empty()) lines.push_back(line);
     std::vector<std::string> out(lines.size());
-    metrics::parallel_for(lines.size(), g.threads, [&](std::size_t i) {
+    parallel_for(lines.size(), g.threads, [&](std::size_t i) {
         nlohmann::ordered_json r;
         try {
             nlohmann::json j = nlohmann::json::parse(lines[i]);

@@ -7,7 +7,7 @@
 
 #include "adit/core/elements.hpp"
 #include "adit/core/error.hpp"
-#include "adit/metrics/parallel.hpp"
+#include "adit/core/parallel.hpp"
 
 namespace adit::metrics {
 namespace {

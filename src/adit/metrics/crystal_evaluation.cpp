@@ -4,9 +4,9 @@
 #include <mutex>
 #include <set>
 
+#include "adit/core/parallel.hpp"
 #include "adit/metrics/crystal_validity.hpp"
 #include "adit/metrics/distribution.hpp"
-#include "adit/metrics/parallel.hpp"
 
 namespace adit::metrics {
 namespace {

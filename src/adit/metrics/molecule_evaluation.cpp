@@ -4,10 +4,10 @@
 #include <exception>
 #include <mutex>
 
+#include "adit/core/parallel.hpp"
 #include "adit/interop/molecule_validity.hpp"
 #include "adit/metrics/edm_stability.hpp"
 #include "adit/metrics/geometry_checks.hpp"
-#include "adit/metrics/parallel.hpp"
 
 namespace adit::metrics {
 

@@ -4,12 +4,7 @@
 
 #include <dlfcn.h>
 
-#include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include "adit/core/parallel.hpp"
 
 namespace adit::nn {
 
@@ -48,32 +43,9 @@ private:
 }  // namespace
 
 void parallel_pieces(std::size_t n, int workers, const std::function<void(std::size_t)>& work) {
-    if (workers <= 0) workers = int(std::max(1u, std::thread::hardware_concurrency()));
-    workers = int(std::min<std::size_t>(std::size_t(std::max(workers, 1)), std::max<std::size_t>(n, 1)));
     SingleThreadedKernels single;  // in every case, so that results do not depend on `workers`
-    if (workers == 1) {
-        for (std::size_t i = 0; i < n; ++i) work(i);
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto run = [&] {
-        torch::set_num_threads(1);  // this thread's OpenMP team: itself
-        for (std::size_t i = next++; i < n; i = next++) {
-            try {
-                work(i);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(error_mutex);
-                if (!error) error = std::current_exception();
-                next = n;  // the others stop after their current piece
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < workers; ++t) pool.emplace_back(run);
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
+    // Each new worker thread's own OpenMP team: itself.
+    parallel_for(n, workers, work, [] { torch::set_num_threads(1); });
 }
 
 }  // namespace adit::nn

@@ -5,9 +5,9 @@
 #include <numeric>
 
 #include "adit/core/error.hpp"
+#include "adit/core/parallel.hpp"
 #include "adit/data/batch.hpp"
 #include "adit/metrics/crystal_evaluation.hpp"
-#include "adit/metrics/parallel.hpp"
 #include "adit/metrics/structure_matcher.hpp"
 
 namespace adit::sample {
@@ -95,7 +95,7 @@ Reconstruction reconstruct_structures(models::VAEImpl& vae, const std::vector<St
     }
     r.errors.resize(inputs.size());
     const metrics::MatcherOptions matcher = metrics::CrystalEvalOptions{}.matcher;
-    metrics::parallel_for(inputs.size(), threads,
+    parallel_for(inputs.size(), threads,
                           [&](std::size_t i) { r.errors[i] = compare(inputs[i], r.structures[i], matcher); });
     return r;
 }
