@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     std::string configs = std::string(ADIT_SOURCE_DIR) + "/configs";
     std::int64_t steps = 30, warmup = 10, samples = 10000, sample_batch = 1000, sample_steps = 100;
     bool bucket = false;
+    bool graph = false;
     double peak_bf16 = 989e12, peak_fp32 = 67e12;  // H100 SXM dense: bf16 tensor cores, fp32 (no TF32)
     app.add_option("--device", device_name);
     app.add_option("--precision", precisions, "comma-separated: fp32,bf16");
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
     app.add_option("--sample-steps", sample_steps);
     app.add_option("--engines", engines, "sampler engines to time, comma-separated: fast,module");
     app.add_flag("--bucket", bucket, "train.bucket_by_size = true (batches of similar atom counts)");
+    app.add_flag("--graph", graph,
+                 "train.cuda_graph = true (each batch shape's step captured once; give --warmup enough steps to see every shape)");
     app.add_option("--peak-bf16", peak_bf16, "FLOP/s for the floor (default: H100 SXM dense bf16)");
     app.add_option("--peak-fp32", peak_fp32, "FLOP/s for the floor (default: H100 SXM fp32 without TF32)");
     CLI11_PARSE(app, argc, argv);
@@ -145,6 +148,7 @@ int main(int argc, char** argv) {
             c["train"]["validate_every"] = 0;
             c["train"]["precision"] = precision;
             c["train"]["bucket_by_size"] = bucket;
+            c["train"]["cuda_graph"] = graph;
             return c;
         };
         adit::train::RunOptions run;

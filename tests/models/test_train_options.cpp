@@ -136,3 +136,15 @@ TEST_CASE("A DiT continued with --init keeps the latent scale it was trained wit
     CHECK(models::load_dit(continued.checkpoint).model->latent_scale() == Approx(scale).epsilon(1e-6));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("train.cuda_graph is read, stored, and refused where it cannot capture", "[train][graph]") {
+    json config = vae_config(2, 1e-3);
+    config["train"]["cuda_graph"] = true;
+    const auto opt = train::train_options_from_json(config["train"]);
+    CHECK(opt.cuda_graph);
+    CHECK(train::to_json(opt).at("cuda_graph") == true);
+    CHECK_FALSE(train::train_options_from_json(vae_config(2, 1e-3)["train"]).cuda_graph);
+    // On the CPU (this test's device) a graphed run stops before any step with the reason.
+    const auto structures = model_test_structures();
+    REQUIRE_THROWS_WITH(train::train_vae(config, structures, {}, temp_dir("graph"), {}), Catch::Contains("cuda_graph"));
+}

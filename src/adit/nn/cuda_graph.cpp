@@ -19,11 +19,16 @@ namespace adit::nn {
 
 bool cuda_graphs_available() { return torch::cuda::is_available(); }
 
+GraphPool new_graph_pool() {
+    const auto id = at::cuda::graph_pool_handle();
+    return {id.first, id.second};
+}
+
 struct CudaGraph::State {
     at::cuda::CUDAGraph graph;
 };
 
-CudaGraph::CudaGraph(const std::function<void()>& work, int warmup) : state_(std::make_unique<State>()) {
+CudaGraph::CudaGraph(const std::function<void()>& work, int warmup, GraphPool pool) : state_(std::make_unique<State>()) {
     if (!cuda_graphs_available()) fail("CUDA graphs need a GPU");
     // Capture must not run on the legacy default stream: a side stream that first waits for the
     // work already queued on the current one.
@@ -35,7 +40,7 @@ CudaGraph::CudaGraph(const std::function<void()>& work, int warmup) : state_(std
     {
         c10::cuda::CUDAStreamGuard guard(side);
         for (int i = 0; i < warmup; ++i) work();
-        state_->graph.capture_begin();
+        state_->graph.capture_begin({pool.first, pool.second});
         work();
         state_->graph.capture_end();
     }
@@ -50,9 +55,11 @@ void CudaGraph::replay() { state_->graph.replay(); }
 
 bool cuda_graphs_available() { return false; }
 
+GraphPool new_graph_pool() { return {0, 0}; }
+
 struct CudaGraph::State {};
 
-CudaGraph::CudaGraph(const std::function<void()>&, int) { fail("this build of adit has no CUDA: no CUDA graphs"); }
+CudaGraph::CudaGraph(const std::function<void()>&, int, GraphPool) { fail("this build of adit has no CUDA: no CUDA graphs"); }
 
 void CudaGraph::replay() {}
 

@@ -6,11 +6,18 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace adit::nn {
 
 // True when this build links a CUDA LibTorch and a GPU is visible.
 bool cuda_graphs_available();
+
+// A memory pool several graphs can share (LibTorch's MempoolId_t): their temporaries then take
+// the memory of one, not of all. Safe for graphs replayed one after another whose outputs are
+// read before the next replay. {0, 0}: each graph gets its own pool.
+using GraphPool = std::pair<unsigned long long, unsigned long long>;
+GraphPool new_graph_pool();
 
 class CudaGraph {
 public:
@@ -18,7 +25,7 @@ public:
     // settle there), then captures one more call. The warm-up runs really happen: callers restore
     // any state `work` changes. Tensors `work` reads or writes must keep their storage while the
     // graph lives; tensors it allocates live in the graph's private pool. Throws without CUDA.
-    explicit CudaGraph(const std::function<void()>& work, int warmup = 2);
+    explicit CudaGraph(const std::function<void()>& work, int warmup = 2, GraphPool pool = {0, 0});
     ~CudaGraph();
     CudaGraph(const CudaGraph&) = delete;
     CudaGraph& operator=(const CudaGraph&) = delete;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "adit/core/error.hpp"
+
 namespace adit::train {
 
 EMA::EMA(torch::nn::Module& module, double decay) : module_(module), decay_(decay) {
@@ -17,15 +19,28 @@ EMA::EMA(torch::nn::Module& module, double decay) : module_(module), decay_(deca
     }
 }
 
+double EMA::decay_at(std::int64_t step) const { return std::min(decay_, (1.0 + double(step)) / (10.0 + double(step))); }
+
 void EMA::update(std::int64_t step) {
     torch::NoGradGuard g;
-    const double d = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
+    const double d = decay_at(step);
 #if TORCH_VERSION_MAJOR >= 2
     // One multi-tensor kernel per op instead of two launches per parameter.
     torch::_foreach_mul_(shadows_, d);
     torch::_foreach_add_(shadows_, live_, 1 - d);
 #else
     for (std::size_t i = 0; i < live_.size(); ++i) shadows_[i].mul_(d).add_(live_[i].detach(), 1 - d);
+#endif
+}
+
+void EMA::update(const torch::Tensor& decay) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+    torch::NoGradGuard g;
+    torch::_foreach_mul_(shadows_, decay);
+    torch::_foreach_add_(shadows_, torch::_foreach_mul(live_, 1 - decay));
+#else
+    (void)decay;
+    fail("EMA::update with a tensor decay needs LibTorch >= 2.1");
 #endif
 }
 

@@ -16,6 +16,11 @@ class EMA {
 public:
     EMA(torch::nn::Module& module, double decay);
     void update(std::int64_t step);
+    // The decay update(step) uses: min(decay, (1+step)/(10+step)).
+    double decay_at(std::int64_t step) const;
+    // The same update with the decay read from a one-element device tensor (a CUDA graph captures
+    // it once and replays it with each step's decay; LibTorch >= 2.1).
+    void update(const torch::Tensor& decay);
     // Shadows by parameter name; saved as CPU tensors, loaded in place (on the module's device).
     void save(torch::serialize::OutputArchive& archive) const;
     void load(torch::serialize::InputArchive& archive);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -20,7 +21,9 @@
 #include "adit/nn/device.hpp"
 #include "adit/train/distributed.hpp"
 #include "adit/train/ema.hpp"
+#include "adit/train/graphed_step.hpp"
 #include "adit/train/lr_schedule.hpp"
+#include "adit/train/optimizer_step.hpp"
 
 namespace adit::train {
 
@@ -33,7 +36,7 @@ json to_json(const TrainOptions& o) {
             {"weight_decay", o.weight_decay}, {"ema_decay", o.ema_decay}, {"grad_clip", o.grad_clip},
             {"checkpoint_every", o.checkpoint_every}, {"validate_every", o.validate_every}, {"seed", o.seed},
             {"augment_rotations", o.augment_rotations}, {"precision", o.precision},
-            {"bucket_by_size", o.bucket_by_size}, {"shards", o.shards}};
+            {"bucket_by_size", o.bucket_by_size}, {"shards", o.shards}, {"cuda_graph", o.cuda_graph}};
 }
 
 TrainOptions train_options_from_json(const json& j) {
@@ -55,6 +58,7 @@ TrainOptions train_options_from_json(const json& j) {
     o.precision = nn::to_string(nn::parse_precision(j.value("precision", o.precision)));
     o.bucket_by_size = j.value("bucket_by_size", o.bucket_by_size);
     o.shards = j.value("shards", o.shards);
+    o.cuda_graph = j.value("cuda_graph", o.cuda_graph);
     if (o.steps < 0 || o.batch_size < 1) fail("train.steps must be >= 0 and train.batch_size >= 1");
     if (!(o.lr > 0)) fail("train.lr must be positive");
     if (o.lr_schedule != "constant" && o.lr_schedule != "cosine")
@@ -107,104 +111,6 @@ std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, 
 }
 
 namespace {
-
-// AdamW's moments live on the parameters' device; checkpoints hold them on the CPU.
-void move_optimizer_state(torch::optim::AdamW& optimizer, const torch::Device& device) {
-    for (auto& kv : optimizer.state()) {
-        auto& s = static_cast<torch::optim::AdamWParamState&>(*kv.second);
-        if (s.exp_avg().defined()) s.exp_avg(s.exp_avg().to(device));
-        if (s.exp_avg_sq().defined()) s.exp_avg_sq(s.exp_avg_sq().to(device));
-        if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
-    }
-}
-
-// Global-norm gradient clipping without a host round trip: returns the norm as a tensor.
-torch::Tensor clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
-    torch::NoGradGuard g;
-    std::vector<torch::Tensor> grads;
-    for (const auto& p : params)
-        if (p.grad().defined()) grads.push_back(p.grad());
-    if (grads.empty()) return torch::zeros({});
-#if TORCH_VERSION_MAJOR >= 2
-    auto norms = torch::_foreach_norm(grads, 2);
-#else
-    std::vector<torch::Tensor> norms;
-    for (const auto& g : grads) norms.push_back(g.norm(2));
-#endif
-    auto total = torch::stack(norms).to(torch::kFloat32).norm(2);
-    auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
-#if TORCH_VERSION_MAJOR >= 2
-    torch::_foreach_mul_(grads, coef);
-#else
-    for (auto& g : grads) g.mul_(coef);
-#endif
-    return total;
-}
-
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-#define ADIT_FUSED_ADAMW 1
-#else
-#define ADIT_FUSED_ADAMW 0
-#endif
-
-// AdamW on CUDA through LibTorch's fused multi-tensor kernel (one launch for all parameters),
-// keeping torch::optim::AdamW's own state objects so that save/load and the CPU path are shared.
-// Elsewhere (CPU, LibTorch < 2.1) it is torch::optim::AdamW::step.
-class AdamWStepper {
-public:
-    AdamWStepper(torch::optim::AdamW& optimizer, const torch::Device& device) : optimizer_(optimizer) {
-        fused_ = ADIT_FUSED_ADAMW && device.is_cuda();
-    }
-    bool fused() const { return fused_; }
-    void reset() { steps_.clear(); }  // after optimizer.load
-    void step() {
-        if (!fused_) {
-            optimizer_.step();
-            return;
-        }
-#if ADIT_FUSED_ADAMW
-        torch::NoGradGuard g;
-        auto& group = optimizer_.param_groups().at(0);
-        auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
-        std::vector<torch::Tensor> ps, gs, m, v, steps;
-        auto& state = optimizer_.state();
-        for (auto& p : group.params()) {
-            if (!p.grad().defined()) continue;
-            auto it = state.find(p.unsafeGetTensorImpl());
-            if (it == state.end()) {
-                auto s = std::make_unique<torch::optim::AdamWParamState>();
-                s->step(0);
-                s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-                s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-                it = state.emplace(p.unsafeGetTensorImpl(), std::move(s)).first;
-            }
-            auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
-            auto st = steps_.find(p.unsafeGetTensorImpl());
-            if (st == steps_.end())
-                st = steps_.emplace(p.unsafeGetTensorImpl(),
-                                    torch::full({}, double(s.step()), p.options().dtype(torch::kFloat32))).first;
-            s.step(s.step() + 1);  // the kernel increments the device copy; this one is for checkpoints
-            ps.push_back(p);
-            gs.push_back(p.grad());
-            m.push_back(s.exp_avg());
-            v.push_back(s.exp_avg_sq());
-            steps.push_back(st->second);
-        }
-        if (ps.empty()) return;
-        // The kernel reads the step count for the bias corrections; like PyTorch's own fused
-        // path, the counts are incremented first (a zero count would divide by 1 - beta^0 = 0).
-        torch::_foreach_add_(steps, 1);
-        const auto betas = o.betas();
-        at::_fused_adamw_(ps, gs, m, v, {}, steps, o.lr(), std::get<0>(betas), std::get<1>(betas), o.weight_decay(),
-                          o.eps(), o.amsgrad(), /*maximize=*/false);
-#endif
-    }
-
-private:
-    torch::optim::AdamW& optimizer_;
-    bool fused_ = false;
-    std::map<void*, torch::Tensor> steps_;
-};
 
 // The structures of batch `step`: epoch e visits a permutation drawn from (seed, e) only, so
 // a resumed run sees exactly the batches an uninterrupted one would.
@@ -314,6 +220,20 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         result.validation = meta.value("validation", json());
         log_info("resuming {} from step {}", path, step);
     }
+    std::unique_ptr<GraphedSteps> graphed;  // train.cuda_graph: each batch shape's step replayed
+    if (opt.cuda_graph) {
+        if (run_options.process_group || opt.shards > 1)
+            fail("train.cuda_graph runs one process with one shard (no --distributed, train.shards <= 1)");
+        GraphedSteps::Parts parts;
+        parts.loss = job.loss;
+        parts.params = params;
+        parts.stepper = &stepper;
+        parts.ema = &ema;
+        parts.grad_clip = opt.grad_clip;
+        parts.device = device;
+        parts.precision = precision;
+        graphed = std::make_unique<GraphedSteps>(std::move(parts));
+    }
     log_info("training {} on {} ({}{})", job.kind, device.str(), nn::to_string(precision),
              precision == nn::Precision::bf16 && !device.is_cuda() ? ": bf16 applies on CUDA only, fp32 here" : "");
 
@@ -329,9 +249,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         a.write("model", m);
         ema.save(e);
         a.write("ema", e);
-        if (device.is_cuda()) move_optimizer_state(optimizer, torch::kCPU);
-        optimizer.save(o);
-        if (device.is_cuda()) move_optimizer_state(optimizer, device);
+        save_optimizer_cpu(optimizer, o);  // the device moments stay the same tensors
         a.write("optimizer", o);
         const auto states = nn::generator_states(device);
         a.write("rng", states[0]);
@@ -365,29 +283,46 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         const auto global_batch = batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size);
         const double lr = scheduled_lr(opt.lr, step, opt.steps, opt.warmup_steps, opt.lr_schedule == "cosine", opt.min_lr_ratio);
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-        optimizer.zero_grad();
-        // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
-        const auto stepped = parallel.step(
-            step, global_batch.size(),
-            [&](std::size_t begin, std::size_t end) {
-                auto batch = data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end)))
-                                 .to(device);
-                nn::AutocastGuard autocast(device, precision);  // forward under autocast, backward outside
-                return job.loss(batch).to(torch::kFloat32);
-            },
-            run_options.stop && run_options.stop->load());
-        torch::Tensor norm;
-        if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
-        stepper.step();
-        ema.update(step);
+        // A shard of the global batch on the device, molecules randomly rotated (the rotations are
+        // drawn on the CPU, after the shard's seed is set).
+        auto device_batch = [&](std::size_t begin, std::size_t end) {
+            auto batch = data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end)))
+                             .to(device);
+            return opt.augment_rotations ? rotate_molecules(batch) : batch;
+        };
+        torch::Tensor loss, stop, norm;
+        if (graphed) {
+            torch::manual_seed(shard_seed(opt.seed, step, 0));  // as DataParallel's one shard
+            const auto r = graphed->step(device_batch(0, global_batch.size()), lr, ema.decay_at(step));
+            loss = r.loss;
+            norm = r.norm;
+        } else {
+            optimizer.zero_grad();
+            // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
+            const auto stepped = parallel.step(
+                step, global_batch.size(),
+                [&](std::size_t begin, std::size_t end) {
+                    auto batch = device_batch(begin, end);
+                    nn::AutocastGuard autocast(device, precision);  // forward under autocast, backward outside
+                    return job.loss(batch).to(torch::kFloat32);
+                },
+                run_options.stop && run_options.stop->load());
+            loss = stepped.loss;
+            stop = stepped.stop;
+            if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
+            stepper.step();
+            ema.update(step);
+        }
         // The one host synchronisation of the step: the loss (and the agreed stop request and the
         // gradient norm) for the NaN guard and the progress line, read after the step is queued.
-        std::vector<torch::Tensor> read{stepped.loss.to(torch::kFloat64).view({1})};
-        if (stepped.stop.defined()) read.push_back(stepped.stop.to(read[0].device(), torch::kFloat64).view({1}));
+        std::vector<torch::Tensor> read;
+        read.reserve(3);
+        read.push_back(loss.to(torch::kFloat64).view({1}));
+        if (stop.defined()) read.push_back(stop.to(read[0].device(), torch::kFloat64).view({1}));
         if (norm.defined()) read.push_back(norm.to(read[0].device(), torch::kFloat64).view({1}));
         const auto host = torch::cat(read).to(torch::kCPU);
         const double value = host[0].item<double>();
-        stop_agreed = stepped.stop.defined() ? host[1].item<double>() > 0 : run_options.stop && run_options.stop->load();
+        stop_agreed = stop.defined() ? host[1].item<double>() > 0 : run_options.stop && run_options.stop->load();
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
@@ -463,7 +398,7 @@ TrainResult train_vae(const json& config_in, const std::vector<Structure>& train
     job.metadata["normalization"] = models::to_json(norm);
     job.metadata["element_vocabulary"] = {{"encoding", "atomic_number"}, {"min", 1}, {"max", model_options.max_atomic_number}};
     job.loss = [&](const data::Batch& b) {
-        return vae->loss(opt.augment_rotations ? rotate_molecules(b) : b, true, /*metrics=*/false).total;
+        return vae->loss(b, true, /*metrics=*/false).total;
     };
     const auto& val = validation_set.empty() ? train_set : validation_set;
     job.validate = [&]() {
@@ -531,12 +466,11 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
     job.metadata["atom_count_histogram"] = atom_count_histogram(train_set);
     job.loss = [&](const data::Batch& batch) {
         torch::Tensor x1;
-        const auto b = opt.augment_rotations ? rotate_molecules(batch) : batch;
         {
             torch::NoGradGuard g;
-            x1 = vae->encode(b, false).first.to(torch::kFloat32) / scale;  // fp32 under autocast too
+            x1 = vae->encode(batch, false).first.to(torch::kFloat32) / scale;  // fp32 under autocast too
         }
-        return dit->loss(x1, b.system, b.mask);
+        return dit->loss(x1, batch.system, batch.mask);
     };
     if (run_options.dit_validation)
         job.validate = [&]() {

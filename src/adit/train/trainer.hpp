@@ -52,6 +52,9 @@ struct TrainOptions {
     // VAE only: train the decoder alone (VAEImpl::encoder_parameters frozen). Started with --init
     // from a VAE, the latent space stays as it is, so the DiTs trained on it stay valid.
     bool freeze_encoder = false;
+    // CUDA, one process: each batch shape's whole step (forward, backward, clipping, AdamW, EMA)
+    // is captured once as a CUDA graph and replayed (graphed_step.hpp); LibTorch >= 2.3.
+    bool cuda_graph = false;
 };
 nlohmann::json to_json(const TrainOptions& o);
 TrainOptions train_options_from_json(const nlohmann::json& j);
