@@ -17,10 +17,12 @@ SystemWeights weights_from_json(const json& j, SystemWeights d) {
     return {j.value("molecule", d.molecule), j.value("crystal", d.crystal)};
 }
 
-// Per-structure weight of one term: [B] from the [B] system labels.
+// Per-structure weight of one term: [B] from the [B] system labels. Built on the labels' device
+// without a host-to-device copy, so that a training step can be captured as a CUDA graph.
 torch::Tensor per_system(const SystemWeights& w, const torch::Tensor& system) {
-    auto table = torch::tensor({w.molecule, w.crystal}, torch::TensorOptions().dtype(torch::kFloat32).device(system.device()));
-    return table.index_select(0, system);
+    const auto f32 = system.options().dtype(torch::kFloat32);
+    return torch::where(system == data::kCrystal, torch::full(system.sizes(), w.crystal, f32),
+                        torch::full(system.sizes(), w.molecule, f32));
 }
 
 // Mean of a per-atom quantity [B, N] over the real atoms of each structure -> [B].
