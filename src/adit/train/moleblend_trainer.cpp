@@ -18,6 +18,7 @@
 #include "adit/nn/device.hpp"
 #include "adit/train/ema.hpp"
 #include "adit/train/lr_schedule.hpp"
+#include "adit/train/optimizer_step.hpp"
 
 namespace adit::train {
 
@@ -265,6 +266,7 @@ MoleBlendTrainResult run_loop(LoopJob& job, const MoleBlendRunOptions& run) {
     for (auto& p : model.parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+    AdamWStepper stepper(optimizer, run.device);  // the fused kernel on CUDA
     EMA ema(model, opt.ema_decay);
     std::int64_t step = 0;
     MoleBlendTrainResult result;
@@ -281,6 +283,7 @@ MoleBlendTrainResult run_loop(LoopJob& job, const MoleBlendRunOptions& run) {
         ema.load(e);
         a.read("optimizer", o);
         optimizer.load(o);
+        stepper.reset();
         step = meta.at("step").get<std::int64_t>();
         result.validation = meta.value("validation", json());
         log_info("resuming {} from step {}", job.path, step);
@@ -335,10 +338,10 @@ MoleBlendTrainResult run_loop(LoopJob& job, const MoleBlendRunOptions& run) {
         optimizer.zero_grad();
         loss.backward();
         if (opt.grad_clip > 0) {
-            const double norm = torch::nn::utils::clip_grad_norm_(params, opt.grad_clip);
+            const double norm = clip_gradients(params, opt.grad_clip).item<double>();
             if (!std::isfinite(norm)) fail("non-finite gradient norm at step {}", step + 1);
         }
-        optimizer.step();
+        stepper.step();
         ema.update(step);
         ++step;
         ++done_here;
