@@ -86,8 +86,11 @@ TEST_CASE("strained cages ETKDG rejects start from Open Babel's builder, then MM
     for (const adit::Bond& b : s.bonds) {
         const double d = distance(s, b.i, b.j);
         const bool has_h = s.numbers[b.i] == 1 || s.numbers[b.j] == 1;
+        INFO("bond " << b.i << "-" << b.j << " (Z " << s.numbers[b.i] << "-" << s.numbers[b.j] << "): " << d << " A");
         if (has_h) CHECK((d > 1.05 && d < 1.13));
-        else CHECK((d > 1.35 && d < 1.75));  // C-O 1.43, C-C 1.51, strained cage bonds longer
+        // C-O 1.43, C-C 1.51, strained cage bonds longer: up to 1.757 Å seen in about one process of
+        // 80 (the builder's start differs from process to process).
+        else CHECK((d > 1.35 && d < 1.80));
     }
     // every hydrogen sits on the heavy atom the SMILES gives it (atom order of AddHs)
     for (const adit::Bond& b : s.bonds)
