@@ -7,17 +7,23 @@
 
 namespace adit::data {
 
+std::array<torch::Tensor*, 7> Batch::tensors() {
+    return {&atomic_numbers, &positions, &fractional, &lattice, &mask, &system, &num_atoms};
+}
+
+std::array<const torch::Tensor*, 7> Batch::tensors() const {
+    return {&atomic_numbers, &positions, &fractional, &lattice, &mask, &system, &num_atoms};
+}
+
 Batch Batch::to(const torch::Device& device) const {
     Batch b = *this;
-    for (torch::Tensor* t : {&b.atomic_numbers, &b.positions, &b.fractional, &b.lattice, &b.mask, &b.system, &b.num_atoms})
-        *t = t->to(device, /*non_blocking=*/true);
+    for (torch::Tensor* t : b.tensors()) *t = t->to(device, /*non_blocking=*/true);
     return b;
 }
 
 Batch Batch::to_host() const {
     Batch b = *this;
-    for (torch::Tensor* t : {&b.atomic_numbers, &b.positions, &b.fractional, &b.lattice, &b.mask, &b.system, &b.num_atoms})
-        *t = t->to(torch::kCPU);
+    for (torch::Tensor* t : b.tensors()) *t = t->to(torch::kCPU);
     return b;
 }
 

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <array>
+
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +27,9 @@ struct Batch {
     std::vector<std::int64_t> index;  // position of each structure in its source dataset
 
     std::int64_t size() const { return atomic_numbers.size(0); }
+    // The seven tensors above, always in this order: for work that treats them alike.
+    std::array<torch::Tensor*, 7> tensors();
+    std::array<const torch::Tensor*, 7> tensors() const;
     Batch to(const torch::Device& device) const;  // non-blocking copies
     // Blocking copies to the CPU: for results read on the host right after.
     Batch to_host() const;

@@ -95,8 +95,7 @@ Reconstruction reconstruct_structures(models::VAEImpl& vae, const std::vector<St
     }
     r.errors.resize(inputs.size());
     const metrics::MatcherOptions matcher = metrics::CrystalEvalOptions{}.matcher;
-    parallel_for(inputs.size(), threads,
-                          [&](std::size_t i) { r.errors[i] = compare(inputs[i], r.structures[i], matcher); });
+    parallel_for(inputs.size(), threads, [&](std::size_t i) { r.errors[i] = compare(inputs[i], r.structures[i], matcher); });
     return r;
 }
 

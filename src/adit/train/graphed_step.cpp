@@ -57,9 +57,7 @@ GraphedSteps::Result GraphedSteps::step(const data::Batch& batch, double lr, dou
     if (it == shapes_.end()) {
         auto shape = std::make_unique<Shape>();
         shape->input = batch;
-        for (auto* t : {&shape->input.atomic_numbers, &shape->input.positions, &shape->input.fractional,
-                        &shape->input.lattice, &shape->input.mask, &shape->input.system, &shape->input.num_atoms})
-            *t = t->clone();  // the graph's own input buffers
+        for (auto* t : shape->input.tensors()) *t = t->clone();  // the graph's own input buffers
         int calls = 0;
         Shape& s = *shape;
         shape->graph = std::make_unique<nn::CudaGraph>([&] { run_step(s, calls++ == 0); }, /*warmup=*/1, pool_);
@@ -69,13 +67,9 @@ GraphedSteps::Result GraphedSteps::step(const data::Batch& batch, double lr, dou
     }
     Shape& s = *it->second;
     torch::NoGradGuard g;
-    s.input.atomic_numbers.copy_(batch.atomic_numbers, true);
-    s.input.positions.copy_(batch.positions, true);
-    s.input.fractional.copy_(batch.fractional, true);
-    s.input.lattice.copy_(batch.lattice, true);
-    s.input.mask.copy_(batch.mask, true);
-    s.input.system.copy_(batch.system, true);
-    s.input.num_atoms.copy_(batch.num_atoms, true);
+    const auto into = s.input.tensors();
+    const auto from = batch.tensors();
+    for (std::size_t k = 0; k < into.size(); ++k) into[k]->copy_(*from[k], /*non_blocking=*/true);
     s.graph->replay();
     parts_.stepper->count_host_step();
     return {s.loss, s.norm};
