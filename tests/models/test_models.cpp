@@ -277,6 +277,31 @@ TEST_CASE("The MASA DiT-S twin keeps at most 40% of the attention parameters", "
     REQUIRE(cs.total() < 40'000'000);
 }
 
+TEST_CASE("A kept batch plan gives every step the batch batch_indices draws afresh, in any visit order", "[train][bucket]") {
+    std::mt19937_64 rng(9);
+    std::vector<std::int64_t> sizes(1000);
+    for (auto& s : sizes) s = 3 + std::int64_t(rng() % 27);
+    const std::int64_t B = 7;  // 143 batches per epoch: three windows of 50, the last one short
+    for (const bool bucket : {false, true}) {
+        train::BatchPlan plan(sizes, B, 42, bucket);
+        REQUIRE(plan.batches_per_epoch() == 143);
+        for (std::int64_t step = 0; step < 2 * 143 + 20; ++step)  // in order, across two epoch boundaries
+            REQUIRE(plan.indices(step) == train::batch_indices(sizes, B, 42, step, bucket));
+        for (std::int64_t step : {3, 140, 60, 3, 300, 149, 0, 143})  // jumps between windows and epochs
+            REQUIRE(plan.indices(step) == train::batch_indices(sizes, B, 42, step, bucket));
+    }
+    // drop_last: 1000 / 7 = 142 full batches, the 6 left over wait for the next epoch's order.
+    train::BatchPlan full(sizes, B, 42, false, /*drop_last=*/true);
+    REQUIRE(full.batches_per_epoch() == 142);
+    std::set<std::int64_t> seen;
+    for (std::int64_t step = 0; step < 142; ++step) {
+        const auto idx = full.indices(step);
+        REQUIRE(idx.size() == std::size_t(B));
+        seen.insert(idx.begin(), idx.end());
+    }
+    CHECK(seen.size() == 994);
+}
+
 TEST_CASE("Size-bucketed batches visit every structure once per epoch and pad far less", "[train][bucket]") {
     // QM9-like sizes: 1000 structures of 3..29 atoms.
     std::mt19937_64 rng(5);

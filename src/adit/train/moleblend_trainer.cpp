@@ -16,6 +16,7 @@
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
 #include "adit/nn/device.hpp"
+#include "adit/train/batch_plan.hpp"
 #include "adit/train/ema.hpp"
 #include "adit/train/lr_schedule.hpp"
 #include "adit/train/optimizer_step.hpp"
@@ -170,18 +171,16 @@ at::Generator step_generator(std::uint64_t seed, std::int64_t step, std::uint64_
     return at::detail::createCPUGenerator(s[0]);
 }
 
-// Molecules of batch `step`: epoch e visits a permutation drawn from (seed, e) only.
-std::vector<const MoleBlendMolecule*> batch_for_step(const std::vector<MoleBlendMolecule>& data, std::int64_t batch_size,
-                                                     std::uint64_t seed, std::int64_t step) {
-    const auto n = std::int64_t(data.size());
-    const auto per_epoch = std::max<std::int64_t>(1, n / batch_size);  // drop the last, smaller batch
-    const auto epoch = step / per_epoch, k = step % per_epoch;
-    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
-    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
+// Molecules of batch `step` (epoch e visits a permutation drawn from (seed, e) only; the last,
+// smaller batch of an epoch is dropped).
+BatchPlan molecule_plan(const std::vector<MoleBlendMolecule>& data, const MoleBlendTrainOptions& train) {
+    return BatchPlan(std::vector<std::int64_t>(data.size(), 1), train.batch_size, train.seed, /*bucket_by_size=*/false,
+                     /*drop_last=*/true);
+}
+std::vector<const MoleBlendMolecule*> batch_for_step(const std::vector<MoleBlendMolecule>& data, BatchPlan& plan,
+                                                     std::int64_t step) {
     std::vector<const MoleBlendMolecule*> out;
-    for (std::int64_t i = k * batch_size; i < std::min(n, (k + 1) * batch_size); ++i) out.push_back(&data[std::size_t(order[std::size_t(i)])]);
+    for (auto i : plan.indices(step)) out.push_back(&data[std::size_t(i)]);
     return out;
 }
 
@@ -431,8 +430,9 @@ MoleBlendTrainResult pretrain_moleblend(const json& config, const std::vector<Mo
     job.metadata["validation_molecules"] = validation_set.size();
     job.model = model.get();
     job.train = train;
+    auto plan = molecule_plan(train_set, train);
     job.loss = [&](std::int64_t step, std::string& status) {
-        auto batch = models::moleblend_batch(batch_for_step(train_set, train.batch_size, train.seed, step), opts.max_hops)
+        auto batch = models::moleblend_batch(batch_for_step(train_set, plan, step), opts.max_hops)
                          .to(run.device);
         auto gen = step_generator(train.seed, step, 1);
         auto L = models::pretrain_losses(*model, batch, blend, weights, gen);
@@ -603,8 +603,9 @@ MoleBlendTrainResult finetune_moleblend(const json& config, const std::string& f
     job.train = train;
     job.keep_training_state = false;
     const auto mode = spec.use_3d ? models::RelationMode::all : models::RelationMode::two_d;
+    auto plan = molecule_plan(train_set, train);
     job.loss = [&](std::int64_t step, std::string&) {
-        auto b = models::moleblend_batch(batch_for_step(train_set, train.batch_size, train.seed, step), model->options().max_hops)
+        auto b = models::moleblend_batch(batch_for_step(train_set, plan, step), model->options().max_hops)
                      .to(run.device);
         auto h = model->encode(b, b.positions, {}, mode);
         auto pred = model->properties(h, b.mask);

@@ -12,13 +12,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 
 #include "adit/core/error.hpp"
 #include "adit/data/batch.hpp"
+#include "adit/data/dataset.hpp"
 #include "adit/io/text_file.hpp"
 #include "adit/models/checkpoint.hpp"
 #include "adit/nn/device.hpp"
+#include "adit/train/batch_plan.hpp"
 #include "adit/train/distributed.hpp"
 #include "adit/train/ema.hpp"
 #include "adit/train/graphed_step.hpp"
@@ -79,48 +80,12 @@ json atom_count_histogram(const std::vector<Structure>& structures) {
     return {{"molecule", mol}, {"crystal", cry}};
 }
 
-std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, std::int64_t batch_size, std::uint64_t seed,
-                                        std::int64_t step, bool bucket_by_size) {
-    const auto n = std::int64_t(sizes.size());
-    if (n == 0 || batch_size < 1) return {};
-    const auto per_epoch = (n + batch_size - 1) / batch_size;
-    const auto epoch = step / per_epoch, k = step % per_epoch;
-    std::vector<std::int64_t> order(std::size_t(n), 0);
-    for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch));
-    for (std::int64_t i = n - 1; i > 0; --i) std::swap(order[std::size_t(i)], order[std::size_t(rng() % std::uint64_t(i + 1))]);
-    std::vector<std::int64_t> out;
-    std::int64_t first = k * batch_size, end = n;
-    if (bucket_by_size) {
-        constexpr std::int64_t kWindow = 50;  // batches per sorted window
-        const auto w = k / kWindow;
-        const auto begin = w * kWindow * batch_size;
-        end = std::min(n, (w + 1) * kWindow * batch_size);
-        std::stable_sort(order.begin() + begin, order.begin() + end,
-                         [&](std::int64_t a, std::int64_t b) { return sizes[std::size_t(a)] < sizes[std::size_t(b)]; });
-        const auto batches = (end - begin + batch_size - 1) / batch_size;
-        std::vector<std::int64_t> visit(std::size_t(batches), 0);
-        for (std::int64_t i = 0; i < batches; ++i) visit[std::size_t(i)] = i;
-        std::mt19937_64 shuffle(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(epoch) * 7919u + std::uint64_t(w) + 1u);
-        for (std::int64_t i = batches - 1; i > 0; --i)
-            std::swap(visit[std::size_t(i)], visit[std::size_t(shuffle() % std::uint64_t(i + 1))]);
-        first = begin + visit[std::size_t(k % kWindow)] * batch_size;
-    }
-    for (std::int64_t i = first; i < std::min(end, first + batch_size); ++i) out.push_back(order[std::size_t(i)]);
-    return out;
-}
-
 namespace {
 
-// The structures of batch `step`: epoch e visits a permutation drawn from (seed, e) only, so
-// a resumed run sees exactly the batches an uninterrupted one would.
-std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::int64_t batch_size, std::uint64_t seed,
-                                      std::int64_t step, bool bucket_by_size) {
-    std::vector<std::int64_t> sizes;
-    sizes.reserve(data.size());
-    for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
+// The structures of batch `step` (the plan says which: batch_plan.hpp).
+std::vector<Structure> batch_for_step(const std::vector<Structure>& data, BatchPlan& plan, std::int64_t step) {
     std::vector<Structure> out;
-    for (auto i : batch_indices(sizes, batch_size, seed, step, bucket_by_size)) out.push_back(data[std::size_t(i)]);
+    for (auto i : plan.indices(step)) out.push_back(data[std::size_t(i)]);
     return out;
 }
 
@@ -128,12 +93,15 @@ std::vector<Structure> batch_for_step(const std::vector<Structure>& data, std::i
 // where collate centred it); crystals are left as they are.
 data::Batch rotate_molecules(data::Batch b) {
     const auto B = b.size();
-    // Drawn on the CPU whatever the device, so that a seed gives the same rotations everywhere.
-    auto q = std::get<0>(torch::linalg_qr(torch::randn({B, 3, 3})));       // random orthogonal
-    auto det = torch::linalg_det(q).view({B, 1, 1});                       // +-1
-    auto sign = torch::ones({B, 1, 3});
-    sign.select(2, 2).copy_(det.view({B, 1}));
-    auto R = (q * sign).to(b.positions.device());                          // proper rotations
+    // Drawn on the CPU whatever the device, so that a seed gives the same rotations everywhere;
+    // Shoemake's quaternion method from three uniforms (a QR of Gaussian matrices cost ~1 ms
+    // per batch of 512, on the training step's critical path).
+    auto u = torch::rand({B, 3}, torch::kFloat64);
+    auto R = torch::empty({B, 3, 3}, torch::kFloat64);
+    const double* up = u.data_ptr<double>();
+    double* rp = R.data_ptr<double>();
+    for (std::int64_t i = 0; i < B; ++i) data::random_rotation(up[3 * i], up[3 * i + 1], up[3 * i + 2], rp + 9 * i);
+    R = R.to(b.positions.device(), torch::kFloat32);
     auto molecule = (b.system == data::kMolecule).to(torch::kFloat32).view({B, 1, 1});
     b.positions = molecule * torch::matmul(b.positions, R) + (1 - molecule) * b.positions;
     return b;
@@ -270,6 +238,11 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         log_info("step {}: validation {}", step, result.validation.dump());
     };
 
+    std::vector<std::int64_t> sizes;
+    sizes.reserve(data.size());
+    for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
+    BatchPlan plan(std::move(sizes), opt.batch_size, opt.seed, opt.bucket_by_size);
+
     model.train();
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t done_here = 0;
@@ -280,7 +253,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
             break;
         }
-        const auto global_batch = batch_for_step(data, opt.batch_size, opt.seed, step, opt.bucket_by_size);
+        const auto global_batch = batch_for_step(data, plan, step);
         const double lr = scheduled_lr(opt.lr, step, opt.steps, opt.warmup_steps, opt.lr_schedule == "cosine", opt.min_lr_ratio);
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         // A shard of the global batch on the device, molecules randomly rotated (the rotations are

@@ -15,6 +15,7 @@
 
 #include "adit/core/log.hpp"
 #include "adit/core/structure.hpp"
+#include "adit/train/batch_plan.hpp"  // batch_indices, part of this header's interface
 
 namespace adit::models {
 struct LoadedDiT;  // checkpoint.hpp
@@ -101,13 +102,6 @@ TrainResult train_dit(const nlohmann::json& config, const std::string& vae_path,
 // config["train"] on `train_set`. Writes <out_dir>/dit.pt (embedding the same VAE).
 TrainResult compress_dit(const nlohmann::json& config, const std::string& model_path,
                          const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run);
-
-// Dataset positions of the structures of training step `step` (sizes[i] = atoms of structure i):
-// epoch e visits a permutation drawn from (seed, e) only; with bucket_by_size, each window of 50
-// batches of it is sorted by size before it is cut, and the window's batches are visited in a
-// seeded random order. Every structure appears once per epoch either way.
-std::vector<std::int64_t> batch_indices(const std::vector<std::int64_t>& sizes, std::int64_t batch_size, std::uint64_t seed,
-                                        std::int64_t step, bool bucket_by_size);
 
 // Atom-count histogram per system ({"molecule": [count of size 0, 1, ...], "crystal": [...]}).
 nlohmann::json atom_count_histogram(const std::vector<Structure>& structures);
