@@ -322,6 +322,21 @@ TEST_CASE("moleblend: pretraining loss falls, resumes exactly, and 2D-only pairs
     std::filesystem::remove_all(d2);
 }
 
+TEST_CASE("moleblend: the NaN guard stops pretraining and names the step", "[models][moleblend]") {
+    const auto& mols = fixture_molecules();
+    std::vector<MoleBlendMolecule> train(mols.begin(), mols.begin() + 48);
+    nlohmann::json config = model_section("moleblend-small.toml");
+    config["train"]["steps"] = 5;
+    config["train"]["batch_size"] = 24;
+    config["train"]["lr"] = 1e30;  // the weights overflow after the first update
+    config["train"]["grad_clip"] = 0.0;
+    config["train"]["checkpoint_every"] = 0;
+    const auto dir = std::filesystem::temp_directory_path() / "adit_test_moleblend_nan";
+    std::filesystem::remove_all(dir);
+    REQUIRE_THROWS_WITH(train::pretrain_moleblend(config, train, {}, dir.string(), {}), Catch::Contains("at step 2"));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("moleblend: the shipped pretrained model recovers held-out 2D-only distances better than the bond-path mean",
           "[models][moleblend][shipped]") {
     // models/moleblend-qm9-pretrained.pt: 12,000 GPU steps on the QM9 DFT training geometries

@@ -330,18 +330,23 @@ MoleBlendTrainResult run_loop(LoopJob& job, const MoleBlendRunOptions& run) {
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         std::string status;
         auto loss = job.loss(step, status);
-        const double value = loss.item<double>();
+        optimizer.zero_grad();
+        loss.backward();
+        torch::Tensor norm;
+        if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
+        stepper.step();
+        ema.update(step);
+        // One host synchronisation per step, after the update is queued (as train/trainer.cpp):
+        // a non-finite loss or norm stops the run before the next checkpoint, so the last one on
+        // disk stays intact.
+        std::vector<torch::Tensor> read{loss.detach().to(torch::kFloat64).view({1})};
+        if (norm.defined()) read.push_back(norm.to(loss.device(), torch::kFloat64).view({1}));
+        const auto host = torch::cat(read).to(torch::kCPU);
+        const double value = host[0].item<double>();
         if (!std::isfinite(value))
             fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
                  result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        optimizer.zero_grad();
-        loss.backward();
-        if (opt.grad_clip > 0) {
-            const double norm = clip_gradients(params, opt.grad_clip).item<double>();
-            if (!std::isfinite(norm)) fail("non-finite gradient norm at step {}", step + 1);
-        }
-        stepper.step();
-        ema.update(step);
+        if (norm.defined() && !std::isfinite(host[1].item<double>())) fail("non-finite gradient norm at step {}", step + 1);
         ++step;
         ++done_here;
         result.losses.push_back(value);
