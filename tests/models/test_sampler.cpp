@@ -29,10 +29,10 @@ TEST_CASE("sampler time grid: starts at t_start, ends at exactly 1, power 1 unif
     }
     // The last of 50 steps is 1/50 of the uniform one at power 2 (0.99 / 50^2 against 0.99 / 50).
     REQUIRE(previous_dt == Approx(0.99 / 2500.0));
-    // The default grid is this one: 50 steps, power 2.
+    // The default grid is denser still near the data: 40 steps at power 2.5.
     sample::SamplerOptions defaults;
-    REQUIRE(defaults.steps == 50);
-    REQUIRE(defaults.time_power == 2.0);
+    REQUIRE(defaults.steps == 40);
+    REQUIRE(defaults.time_power == 2.5);
 }
 
 TEST_CASE("remove_degenerate drops samples no file can hold and names them, keeping the order of the rest",

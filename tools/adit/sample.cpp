@@ -41,13 +41,13 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--out", a->out, "output: .xyz, .extxyz, .sdf, .cif, .h5, or a directory (one file per structure)")->required();
     app->add_option("--format", a->format, "file format in an --out directory (default: xyz for molecules, cif for crystals)")
         ->check(CLI::IsMember({"xyz", "extxyz", "sdf", "cif", "pdb"}));
-    app->add_option("--steps", a->sampler.steps, "integration steps (default 50)")->check(CLI::PositiveNumber);
+    app->add_option("--steps", a->sampler.steps, "integration steps (default 40)")->check(CLI::PositiveNumber);
     app->add_option("--cfg", a->sampler.cfg_scale, "classifier-free guidance scale (default 2.0)");
     app->add_option("--guidance-until", a->sampler.guidance_until,
                     "apply guidance to the steps starting before this time only; later ones run the conditional pass alone (default 1: all)")
         ->check(CLI::Range(0.0, 1.0));
     app->add_option("--time-power", a->sampler.time_power,
-                    "time grid t_i = 1 - (1 - t0)(1 - i/steps)^P; 1 is uniform, P > 1 takes smaller steps near the data end (default 2)")
+                    "time grid t_i = 1 - (1 - t0)(1 - i/steps)^P; 1 is uniform, P > 1 takes smaller steps near the data end (default 2.5)")
         ->check(CLI::PositiveNumber);
     app->add_option("--sampler", a->sampler.method, "euler or heun")->check(CLI::IsMember({"euler", "heun"}));
     app->add_option("--atoms", a->sampler.fixed_atoms, "fix the number of atoms of every sample")->check(CLI::PositiveNumber);
