@@ -28,6 +28,7 @@
 #include "adit/models/checkpoint.hpp"
 #include "adit/sample/sampler.hpp"
 #include "adit/train/trainer.hpp"
+#include "kineto_trace.hpp"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -80,10 +81,18 @@ double matmul_parameters(const torch::nn::Module& m) {
 }
 
 // Step times (seconds) from progress callbacks: gaps between consecutive steps after `warmup`.
+// With a trace path, the steps after the first `trace_after` are traced (kineto_trace.hpp).
 struct StepTimer {
     std::vector<Clock::time_point> marks;
+    std::string trace_path;
+    std::size_t trace_after = 0, trace_until = 0;  // callbacks: start after the first, stop at the second
     adit::ProgressCallback callback() {
-        return [this](std::size_t, std::size_t, std::string_view) { marks.push_back(Clock::now()); };
+        return [this](std::size_t, std::size_t, std::string_view) {
+            marks.push_back(Clock::now());
+            if (trace_path.empty()) return;
+            if (marks.size() == trace_after) adit::bench::trace_start();
+            if (marks.size() == trace_until) adit::bench::trace_stop(trace_path);
+        };
     }
     std::vector<double> gaps(std::size_t warmup) const {
         std::vector<double> g;
@@ -108,6 +117,7 @@ int main(int argc, char** argv) {
     bool bucket = false;
     bool graph = false;
     double peak_bf16 = 989e12, peak_fp32 = 67e12;  // H100 SXM dense: bf16 tensor cores, fp32 (no TF32)
+    std::string trace_dir;
     app.add_option("--device", device_name);
     app.add_option("--precision", precisions, "comma-separated: fp32,bf16");
     app.add_option("--only", only, "comma-separated: vae,dit-s,dit-b,sample");
@@ -122,9 +132,19 @@ int main(int argc, char** argv) {
     app.add_flag("--bucket", bucket, "train.bucket_by_size = true (batches of similar atom counts)");
     app.add_flag("--graph", graph,
                  "train.cuda_graph = true (each batch shape's step captured once; give --warmup enough steps to see every shape)");
+    app.add_option("--trace", trace_dir,
+                   "write Kineto traces of the timed steps and sampling here (builds with -DADIT_BENCH_TRACE=ON; "
+                   "the times of a traced run carry the profiler's overhead)");
     app.add_option("--peak-bf16", peak_bf16, "FLOP/s for the floor (default: H100 SXM dense bf16)");
     app.add_option("--peak-fp32", peak_fp32, "FLOP/s for the floor (default: H100 SXM fp32 without TF32)");
     CLI11_PARSE(app, argc, argv);
+    if (!trace_dir.empty()) {
+        if (!adit::bench::trace_available()) {
+            std::cerr << "--trace needs a build configured with -DADIT_BENCH_TRACE=ON\n";
+            return 2;
+        }
+        std::filesystem::create_directories(trace_dir);
+    }
     auto has = [&](const std::string& list, const std::string& item) {
         return ("," + list + ",").find("," + item + ",") != std::string::npos;
     };
@@ -162,8 +182,16 @@ int main(int argc, char** argv) {
                 std::cout << row.dump() << std::endl;
             }
         };
+        // The traced window: the timed steps after the warm-up (the last callback is step warmup + steps + 1).
+        auto traced = [&](StepTimer& timer, const std::string& work) {
+            if (trace_dir.empty()) return;
+            timer.trace_path = trace_dir + "/" + work + "-" + precision + (graph ? "-graph" : "") + (bucket ? "-bucket" : "") + ".json";
+            timer.trace_after = std::size_t(warmup);
+            timer.trace_until = std::size_t(warmup + steps + 1);
+        };
         if (has(only, "vae") || !std::filesystem::exists(vae_path)) guarded("vae step", [&] {
             StepTimer timer;
+            if (has(only, "vae")) traced(timer, "vae");
             run.progress = timer.callback();
             auto r = adit::train::train_vae(train_config(read_toml(configs + "/vae-joint.toml")), train_set, val_set,
                                             dir + "/vae", run);
@@ -183,6 +211,7 @@ int main(int argc, char** argv) {
             if (!has(only, dit_name) && !(dit_name == "dit-s" && has(only, "sample"))) continue;
             guarded(dit_name + " step", [&] {
             StepTimer timer;
+            if (has(only, dit_name)) traced(timer, dit_name);
             run.progress = timer.callback();
             auto r = adit::train::train_dit(train_config(read_toml(configs + "/" + dit_name + "-joint.toml")), vae_path,
                                             train_set, dir + "/" + dit_name, run);
@@ -219,9 +248,11 @@ int main(int argc, char** argv) {
                 adit::sample::sample_structures(model, "molecule", std::min<std::int64_t>(samples, sample_batch * 2), warm);
             }
             synchronize(device);
+            if (!trace_dir.empty()) adit::bench::trace_start();
             const auto t0 = Clock::now();
             auto structures = adit::sample::sample_structures(model, "molecule", samples, so);
             const auto t1 = Clock::now();
+            if (!trace_dir.empty()) adit::bench::trace_stop(trace_dir + "/sample-" + engine + "-" + precision + ".json");
             adit::write_structures(dir + "/samples-" + engine + ".sdf", structures);
             const auto t2 = Clock::now();
             const double P = matmul_parameters(*model.model), Pd = matmul_parameters(*model.vae->decoder);
