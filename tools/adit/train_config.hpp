@@ -69,19 +69,23 @@ inline std::vector<Structure> read_data(const nlohmann::json& config, const std:
     return all;
 }
 
-// A one-line progress bar on stderr (redrawn in place on a terminal, every 10% otherwise).
+// A one-line progress bar on stderr: redrawn in place on a terminal; otherwise (a log file) a line
+// every 10 % of the steps and at least once a minute, so that a long run with a large step bound
+// (GPU segments stopped with Ctrl-C) still shows its progress.
 inline ProgressCallback progress_bar(const std::string& label, bool quiet) {
     auto start = std::chrono::steady_clock::now();
     const bool tty = isatty(fileno(stderr));
-    return [=](std::size_t done, std::size_t total, std::string_view status) {
+    double last_line = 0;  // seconds since start of the last line written (not on a terminal)
+    return [=](std::size_t done, std::size_t total, std::string_view status) mutable {
         if (quiet) return;
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         const double eta = done ? secs / double(done) * double(total - std::min(done, total)) : 0;
         const auto line = fmt::format("[{}] step {}/{} {} ETA {:.0f}s", label, done, total, status, eta);
         if (tty) {
             std::cerr << "\r" << line << "\033[K" << (done >= total ? "\n" : "") << std::flush;
-        } else if (total < 10 || done % std::max<std::size_t>(1, total / 10) == 0 || done == total) {
-            std::cerr << line << "\n";
+        } else if (total < 10 || done % std::max<std::size_t>(1, total / 10) == 0 || done == total || secs - last_line >= 60) {
+            std::cerr << line << std::endl;
+            last_line = secs;
         }
     };
 }
