@@ -139,8 +139,10 @@ int main(int argc, char** argv) {
     app.add_option("--peak-fp32", peak_fp32, "FLOP/s for the floor (default: H100 SXM fp32 without TF32)");
     CLI11_PARSE(app, argc, argv);
     if (!trace_dir.empty()) {
-        if (!adit::bench::trace_available()) {
-            std::cerr << "--trace needs a build configured with -DADIT_BENCH_TRACE=ON\n";
+        try {
+            adit::bench::require_trace();
+        } catch (const std::exception& e) {
+            std::cerr << e.what() << "\n";
             return 2;
         }
         std::filesystem::create_directories(trace_dir);

@@ -24,7 +24,7 @@ const std::set<torch::profiler::impl::ActivityType>& trace_activities() {
 }
 }  // namespace
 
-bool trace_available() { return true; }
+void require_trace() {}
 
 void trace_start() {
     torch::autograd::profiler::prepareProfiler(trace_config(), trace_activities());
@@ -38,9 +38,9 @@ void trace_stop(const std::string& path) {
 
 #else
 
-bool trace_available() { return false; }
-void trace_start() { throw std::runtime_error("--trace needs a build configured with -DADIT_BENCH_TRACE=ON"); }
-void trace_stop(const std::string&) { throw std::runtime_error("--trace needs a build configured with -DADIT_BENCH_TRACE=ON"); }
+void require_trace() { throw std::runtime_error("--trace needs a build configured with -DADIT_BENCH_TRACE=ON"); }
+void trace_start() { require_trace(); }
+void trace_stop(const std::string&) { require_trace(); }
 
 #endif
 

@@ -5,7 +5,6 @@
 #include <torch/torch.h>
 
 #include <array>
-
 #include <cstdint>
 #include <vector>
 

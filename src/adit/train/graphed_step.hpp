@@ -45,7 +45,6 @@ public:
     };
     // One optimisation step on `batch` (on the device) with this step's learning rate and EMA decay.
     Result step(const data::Batch& batch, double lr, double ema_decay);
-    std::size_t graphs() const { return shapes_.size(); }
 
 private:
     struct Shape;

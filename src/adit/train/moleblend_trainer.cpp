@@ -20,6 +20,7 @@
 #include "adit/train/ema.hpp"
 #include "adit/train/lr_schedule.hpp"
 #include "adit/train/optimizer_step.hpp"
+#include "adit/train/step_readout.hpp"
 
 namespace adit::train {
 
@@ -336,17 +337,9 @@ MoleBlendTrainResult run_loop(LoopJob& job, const MoleBlendRunOptions& run) {
         if (opt.grad_clip > 0) norm = clip_gradients(params, opt.grad_clip);
         stepper.step();
         ema.update(step);
-        // One host synchronisation per step, after the update is queued (as train/trainer.cpp):
-        // a non-finite loss or norm stops the run before the next checkpoint, so the last one on
-        // disk stays intact.
-        std::vector<torch::Tensor> read{loss.detach().to(torch::kFloat64).view({1})};
-        if (norm.defined()) read.push_back(norm.to(loss.device(), torch::kFloat64).view({1}));
-        const auto host = torch::cat(read).to(torch::kCPU);
-        const double value = host[0].item<double>();
-        if (!std::isfinite(value))
-            fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
-                 result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        if (norm.defined() && !std::isfinite(host[1].item<double>())) fail("non-finite gradient norm at step {}", step + 1);
+        // The one host synchronisation of the step, after the update is queued: a non-finite loss
+        // or norm stops the run before the next checkpoint, so the last one on disk stays intact.
+        const double value = read_step(loss, norm, {}, step, result.checkpoint).loss;
         ++step;
         ++done_here;
         result.losses.push_back(value);

@@ -25,6 +25,7 @@
 #include "adit/train/graphed_step.hpp"
 #include "adit/train/lr_schedule.hpp"
 #include "adit/train/optimizer_step.hpp"
+#include "adit/train/step_readout.hpp"
 
 namespace adit::train {
 
@@ -286,21 +287,10 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             stepper.step();
             ema.update(step);
         }
-        // The one host synchronisation of the step: the loss (and the agreed stop request and the
-        // gradient norm) for the NaN guard and the progress line, read after the step is queued.
-        std::vector<torch::Tensor> read;
-        read.reserve(3);
-        read.push_back(loss.to(torch::kFloat64).view({1}));
-        if (stop.defined()) read.push_back(stop.to(read[0].device(), torch::kFloat64).view({1}));
-        if (norm.defined()) read.push_back(norm.to(read[0].device(), torch::kFloat64).view({1}));
-        const auto host = torch::cat(read).to(torch::kCPU);
-        const double value = host[0].item<double>();
-        stop_agreed = stop.defined() ? host[1].item<double>() > 0 : run_options.stop && run_options.stop->load();
-        if (!std::isfinite(value))
-            fail("non-finite training loss ({}) at step {}; the last checkpoint ({}) is intact", value, step + 1,
-                 result.checkpoint.empty() ? "none written yet" : result.checkpoint);
-        if (norm.defined() && !std::isfinite(host[host.size(0) - 1].item<double>()))
-            fail("non-finite gradient norm at step {}", step + 1);
+        // The one host synchronisation of the step, read after the step is queued.
+        const auto read = read_step(loss, norm, stop, step, result.checkpoint);
+        const double value = read.loss;
+        stop_agreed = stop.defined() ? read.stop : run_options.stop && run_options.stop->load();
         ++step;
         ++done_here;
         result.losses.push_back(value);
