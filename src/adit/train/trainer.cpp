@@ -244,6 +244,22 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
     BatchPlan plan(std::move(sizes), opt.batch_size, opt.seed, opt.bucket_by_size);
 
+    // train.cuda_graph: the next step's batch is chosen, collated, rotated and uploaded while the
+    // GPU replays this one (the replay is queued before the loss is read), so the host's share of
+    // a step overlaps the GPU's. The rotations draw from the CPU generator seeded for their step,
+    // as without the look-ahead; the step's own seed is set again right before its replay.
+    std::optional<std::pair<std::int64_t, data::Batch>> prepared;
+    auto graphed_batch = [&](std::int64_t s) {
+        if (prepared && prepared->first == s) {
+            auto batch = std::move(prepared->second);
+            prepared.reset();
+            return batch;
+        }
+        torch::manual_seed(shard_seed(opt.seed, s, 0));  // as DataParallel's one shard
+        auto batch = data::collate(batch_for_step(data, plan, s)).to(device);
+        return opt.augment_rotations ? rotate_molecules(batch) : batch;
+    };
+
     model.train();
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t done_here = 0;
@@ -254,22 +270,28 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             log_warn("interrupted at step {}: writing a checkpoint to resume from", step);
             break;
         }
-        const auto global_batch = batch_for_step(data, plan, step);
         const double lr = scheduled_lr(opt.lr, step, opt.steps, opt.warmup_steps, opt.lr_schedule == "cosine", opt.min_lr_ratio);
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         // A shard of the global batch on the device, molecules randomly rotated (the rotations are
         // drawn on the CPU, after the shard's seed is set).
+        std::vector<Structure> global_batch;
+        if (!graphed) global_batch = batch_for_step(data, plan, step);
         auto device_batch = [&](std::size_t begin, std::size_t end) {
-            auto batch = data::collate(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end)))
+            const bool whole = begin == 0 && end == global_batch.size();  // one shard: no second copy
+            auto batch = (whole ? data::collate(global_batch)
+                                : data::collate(std::vector<Structure>(global_batch.begin() + long(begin),
+                                                                       global_batch.begin() + long(end))))
                              .to(device);
             return opt.augment_rotations ? rotate_molecules(batch) : batch;
         };
         torch::Tensor loss, stop, norm;
         if (graphed) {
-            torch::manual_seed(shard_seed(opt.seed, step, 0));  // as DataParallel's one shard
-            const auto r = graphed->step(device_batch(0, global_batch.size()), lr, ema.decay_at(step));
+            auto batch = graphed_batch(step);
+            torch::manual_seed(shard_seed(opt.seed, step, 0));  // the step's noise, as DataParallel's one shard
+            const auto r = graphed->step(batch, lr, ema.decay_at(step));
             loss = r.loss;
             norm = r.norm;
+            if (step + 1 < opt.steps) prepared.emplace(step + 1, graphed_batch(step + 1));
         } else {
             optimizer.zero_grad();
             // [distributed] this rank's shards of the global batch: loss, backward, gradient all-reduce.
