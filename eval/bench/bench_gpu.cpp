@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
     app.add_option("--warmup", warmup);
     app.add_option("--samples", samples);
     app.add_option("--sample-batch", sample_batch);
+    std::string sample_attention = "fused";
+    app.add_option("--sample-attention", sample_attention, "the fast engine's attention: fused or explicit")
+        ->check(CLI::IsMember({"fused", "explicit"}));
     app.add_option("--sample-steps", sample_steps);
     app.add_option("--engines", engines, "sampler engines to time, comma-separated: fast,module");
     app.add_flag("--bucket", bucket, "train.bucket_by_size = true (batches of similar atom counts)");
@@ -243,6 +246,7 @@ int main(int argc, char** argv) {
             so.batch_size = sample_batch;
             so.precision = precision;
             so.engine = engine;
+            so.attention = sample_attention;
             torch::manual_seed(0);
             {
                 auto warm = so;
@@ -265,7 +269,7 @@ int main(int argc, char** argv) {
             json row = {{"work", "sample " + std::to_string(samples) + " (" + engine + ")"}, {"precision", precision},
                         {"seconds", t}, {"sampling_s", std::chrono::duration<double>(t1 - t0).count()},
                         {"write_sdf_s", std::chrono::duration<double>(t2 - t1).count()}, {"batch", sample_batch},
-                        {"steps", sample_steps}, {"engine", engine}, {"flops", flops}, {"floor_s", flops / peak},
+                        {"steps", sample_steps}, {"engine", engine}, {"attention", sample_attention}, {"flops", flops}, {"floor_s", flops / peak},
                         {"fraction_of_peak", flops / peak / t}};
             rows.push_back(row);
             std::cout << row.dump() << std::endl;

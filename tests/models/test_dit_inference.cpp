@@ -63,6 +63,29 @@ TEST_CASE("DiT inference form computes the module's forward (standard and MASA, 
     }
 }
 
+TEST_CASE("DiT inference form: explicit attention computes the fused one", "[models][sample]") {
+    auto dit = random_dit("standard", true);
+    const models::DiTInference fused(*dit, torch::kFloat32, "fused");
+    const models::DiTInference explicit_form(*dit, torch::kFloat32, "explicit");
+    const auto mask = ragged_mask();
+    const auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
+    torch::manual_seed(5);
+    auto x = torch::randn({3, 5, 6}) * maskf, x_sc = torch::randn({3, 5, 6}) * maskf;
+    auto t = torch::tensor({0.2f, 0.6f, 0.9f});
+    auto label = torch::tensor({1, 0, 2}, torch::kInt64);
+    auto expected = fused.forward(x, t, label, mask, x_sc);
+    auto got = explicit_form.forward(x, t, label, mask, x_sc);
+    INFO("max difference " << (got - expected).abs().max().item<double>());
+    REQUIRE(expected.abs().max().item<double>() > 0.1);
+    REQUIRE(torch::allclose(got, expected, 1e-5, 1e-5));
+    // Unpadded (no mask) too.
+    auto full = torch::ones({2, 4}, torch::kBool);
+    auto y = torch::randn({2, 4, 6});
+    REQUIRE(torch::allclose(explicit_form.forward(y, t.narrow(0, 0, 2), label.narrow(0, 0, 2), full),
+                            fused.forward(y, t.narrow(0, 0, 2), label.narrow(0, 0, 2), full), 1e-5, 1e-5));
+    REQUIRE_THROWS_WITH(models::DiTInference(*dit, torch::kFloat32, "flash"), Catch::Contains("\"fused\" or \"explicit\""));
+}
+
 TEST_CASE("fast and module sampler engines integrate to the same latents (Euler and Heun, guided and not)", "[sample]") {
     auto dit = random_dit("standard", true);
     const auto mask = ragged_mask();

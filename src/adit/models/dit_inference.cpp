@@ -1,6 +1,7 @@
 // The sampling-time DiT (see dit_inference.hpp).
 #include "adit/models/dit_inference.hpp"
 
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -19,8 +20,11 @@ torch::Tensor parameter(const torch::OrderedDict<std::string, torch::Tensor>& al
 
 }  // namespace
 
-DiTInference::DiTInference(DiTImpl& dit, torch::ScalarType dtype) : options_(dit.options()), dtype_(dtype) {
+DiTInference::DiTInference(DiTImpl& dit, torch::ScalarType dtype, const std::string& attention)
+    : options_(dit.options()), dtype_(dtype), explicit_attention_(attention == "explicit") {
     if (dtype != torch::kFloat32 && dtype != torch::kBFloat16) fail("DiT inference runs in fp32 or bf16");
+    if (attention != "fused" && attention != "explicit")
+        fail("DiT inference attention must be \"fused\" or \"explicit\", not \"{}\"", attention);
     torch::NoGradGuard no_grad;
     const auto all = dit.named_parameters(/*recurse=*/true);
     auto cast = [&](const torch::Tensor& t) { return t.detach().to(dtype).contiguous(); };
@@ -50,15 +54,14 @@ DiTInference::DiTInference(DiTImpl& dit, torch::ScalarType dtype) : options_(dit
     ada_ = Linear{cast(torch::cat(ada_w, 0)), cast(torch::cat(ada_b, 0).reshape({-1}))};
     final_ = linear("final_linear");
     const auto w = dit.blocks->attention->materialize();  // MASA: coefficients x atoms, once
-    qkv_w_ = cast(w.qkv);
-    qkv_b_ = cast(w.qkv_bias);
-    o_w_ = cast(w.o);
-    o_b_ = cast(dit.blocks->attention->o->bias);
+    const auto o_bias = dit.blocks->attention->o->bias;
     for (std::int64_t l = 0; l < L; ++l) {
+        qkv_.push_back(Linear{cast(w.qkv[l]), cast(w.qkv_bias[l])});
+        o_.push_back(Linear{cast(w.o[l]), cast(o_bias[l])});
         mlp1_.push_back(linear("blocks.mlp." + std::to_string(l) + ".0"));
         mlp2_.push_back(linear("blocks.mlp." + std::to_string(l) + ".2"));
     }
-    const auto device = qkv_w_.device();
+    const auto device = x_embed_.weight.device();
     position_table_ = nn::sinusoidal_embedding(torch::arange(kPositions, torch::TensorOptions().device(device)), d).to(dtype);
     fused_gelu_ = device.is_cuda();
 }
@@ -81,6 +84,12 @@ torch::Tensor DiTInference::modulated_norm(const torch::Tensor& x, const torch::
     return torch::addcmul(shift, n, scale1);
 }
 
+torch::Tensor DiTInference::apply(const Linear& f, const torch::Tensor& x) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = f.weight.size(0);
+    return torch::addmm(f.bias, x.reshape({-1, x.size(-1)}), f.weight.t()).view(sizes);
+}
+
 torch::Tensor DiTInference::mlp(std::int64_t layer, const torch::Tensor& x) const {
     const auto& a = mlp1_[std::size_t(layer)];
     const auto& b = mlp2_[std::size_t(layer)];
@@ -99,6 +108,20 @@ torch::Tensor DiTInference::mlp(std::int64_t layer, const torch::Tensor& x) cons
         h.mul_(s);
     }
     return torch::addmm(b.bias, h, b.weight.t()).view(x.sizes());
+}
+
+torch::Tensor DiTInference::attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                   const torch::Tensor& attention_mask) const {
+    const auto B = q.size(0), N = q.size(2), d = options_.d_model;
+    torch::Tensor a;
+    if (!explicit_attention_) {
+        a = nn::scaled_dot_product_attention(q, k, v, torch::Tensor(), attention_mask);
+    } else {
+        auto scores = torch::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(double(q.size(-1))));  // [B, H, N, N]
+        if (attention_mask.defined()) scores.add_(attention_mask);
+        a = torch::matmul(torch::softmax(scores, -1), v);
+    }
+    return a.transpose(1, 2).reshape({B, N, d});
 }
 
 torch::Tensor DiTInference::forward(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& label,
@@ -126,9 +149,8 @@ torch::Tensor DiTInference::forward_masked(const torch::Tensor& x_t, const torch
     auto mod = [&](std::int64_t l, std::int64_t k) { return mods.select(1, 6 * l + k); };  // [B, 1, d]
     for (std::int64_t l = 0; l < L; ++l) {
         auto h = modulated_norm(x, mod(l, 0), mod(l, 1));
-        auto qkv = torch::nn::functional::linear(h, qkv_w_[l], qkv_b_[l]).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
-        auto a = nn::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], torch::Tensor(), attention_mask);
-        a = torch::nn::functional::linear(a.transpose(1, 2).reshape({B, N, d}), o_w_[l], o_b_[l]);
+        auto qkv = apply(qkv_[std::size_t(l)], h).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
+        auto a = apply(o_[std::size_t(l)], attend(qkv[0], qkv[1], qkv[2], attention_mask));
         x.addcmul_(mod(l, 2), a);
         x.addcmul_(mod(l, 5), mlp(l, modulated_norm(x, mod(l, 3), mod(l, 4))));
     }

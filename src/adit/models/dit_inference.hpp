@@ -20,8 +20,12 @@ namespace adit::models {
 
 class DiTInference {
 public:
+    // How attention is computed. "fused": at::scaled_dot_product_attention (the fused kernels:
+    // on a GPU cuDNN's or the memory-efficient one with the padding mask); "explicit": two
+    // batched products and a softmax, which for QM9's ~20 atoms avoids the fused kernels' 64-row
+    // tiles (docs/BENCHMARKS.md, GPU, session 9). The same function either way.
     // Snapshot of `dit`'s weights on its device, in `dtype` (kFloat32 or kBFloat16).
-    DiTInference(DiTImpl& dit, torch::ScalarType dtype);
+    DiTInference(DiTImpl& dit, torch::ScalarType dtype, const std::string& attention = "fused");
 
     // As DiTImpl::forward: x_t, x_sc [B, N, C] (x_sc ignored without self-conditioning, zeros if
     // undefined), t [B] float, label [B] int64, mask [B, N] bool. Returns x1 [B, N, C] in dtype().
@@ -47,13 +51,21 @@ private:
     };
     torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale1) const;
     torch::Tensor mlp(std::int64_t layer, const torch::Tensor& x) const;
+    // q, k, v [B, H, N, dh]; attention_mask as attention_mask() builds it. Returns [B, N, H dh].
+    torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                         const torch::Tensor& attention_mask) const;
+    // x [..., in] -> [..., out] as one addmm over the flattened rows: the bias is added in the
+    // matrix product's epilogue on CUDA (a 3-D at::linear of these weights ran an unfused bias add).
+    static torch::Tensor apply(const Linear& f, const torch::Tensor& x);
 
     DiTOptions options_;
     torch::ScalarType dtype_;
-    bool fused_gelu_ = false;  // cuBLASLt's bias + GELU epilogue (CUDA); CPU: addmm, then gelu_
+    bool fused_gelu_ = false;
+    bool explicit_attention_ = false;  // cuBLASLt's bias + GELU epilogue (CUDA); CPU: addmm, then gelu_
     Linear x_embed_, t_embed1_, t_embed2_, ada_, final_;
     torch::Tensor y_table_;                 // [num_classes + 1, d], fp32 (summed with the time embedding)
-    torch::Tensor qkv_w_, qkv_b_, o_w_, o_b_;  // [L, 3d, d], [L, 3d], [L, d, d], [L, d]
+    // Per layer, each in its own storage: the fused Q/K/V projection [3d, d], the output one [d, d].
+    std::vector<Linear> qkv_, o_;
     std::vector<Linear> mlp1_, mlp2_;
     torch::Tensor position_table_;          // [kPositions, d] in dtype: sinusoidal atom-index features
 };

@@ -99,10 +99,12 @@ torch::Tensor AttentionStackImpl::forward(const torch::Tensor& x, const torch::T
                                           std::int64_t l, const torch::Tensor& bias) const {
     const auto B = x.size(0), N = x.size(1), H = options_.num_heads, dh = options_.d_model / H;
     // One projection for Q, K and V: [B, N, 3, H, dh] -> 3 x [B, H, N, dh].
-    auto qkv = torch::nn::functional::linear(x, w.qkv[l], w.qkv_bias[l]).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
+    // Projections as addmm over the flattened rows, so that CUDA adds the bias in the matrix
+    // product's epilogue (at::linear on these 3-D inputs ran a separate, broadcast bias add).
+    auto qkv = torch::addmm(w.qkv_bias[l], x.reshape({B * N, -1}), w.qkv[l].t()).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
     auto out = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask, bias);  // [B, H, N, dh]
-    out = out.transpose(1, 2).reshape({B, N, H * dh});
-    return torch::nn::functional::linear(out, w.o[l], o->bias[l]);
+    out = out.transpose(1, 2).reshape({B * N, H * dh});
+    return torch::addmm(o->bias[l], out, w.o[l].t()).view({B, N, -1});
 }
 
 void masa_from_standard(const AttentionStackImpl& standard, AttentionStackImpl& target) {

@@ -52,10 +52,12 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& input, const torch::
             x = x + ff->forward(n2->forward(x));
         } else {
             auto mod = adaln[l]->as<torch::nn::Sequential>()->forward(cond).unsqueeze(1).chunk(6, -1);  // 6 x [B, 1, d]
-            auto h = n1->forward(x) * (1 + mod[1]) + mod[0];
-            x = x + mod[2] * attention->forward(h, mask, w, l);
-            h = n2->forward(x) * (1 + mod[4]) + mod[3];
-            x = x + mod[5] * ff->forward(h);
+            // shift + norm(x) (1 + scale) and x + gate f(h) as one addcmul each (was a
+            // broadcast multiply, then a broadcast add: two passes over [B, N, d]).
+            auto h = torch::addcmul(mod[0], n1->forward(x), 1 + mod[1]);
+            x = torch::addcmul(x, mod[2], attention->forward(h, mask, w, l));
+            h = torch::addcmul(mod[3], n2->forward(x), 1 + mod[4]);
+            x = torch::addcmul(x, mod[5], ff->forward(h));
         }
     }
     return adaptive ? x : final_norm->forward(x);

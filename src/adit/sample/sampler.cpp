@@ -153,7 +153,7 @@ std::optional<models::DiTInference> inference_form(models::DiTImpl& dit, const t
                                                    const SamplerOptions& o) {
     if (o.engine != "fast") return std::nullopt;
     const bool bf16 = device.is_cuda() && nn::parse_precision(o.precision) == nn::Precision::bf16;
-    return models::DiTInference(dit, bf16 ? torch::kBFloat16 : torch::kFloat32);
+    return models::DiTInference(dit, bf16 ? torch::kBFloat16 : torch::kFloat32, o.attention);
 }
 
 // The noise x0 for `mask`, integrated by the engine `fast` stands for.

@@ -37,6 +37,8 @@ struct SamplerOptions {
     // activations for bf16, fused kernels) with each Euler step replayed as a CUDA graph on a GPU;
     // "module": the training module's forward under autocast, step by step (the reference).
     std::string engine = "fast";
+    // The fast engine's attention: "fused" or "explicit" (models/dit_inference.hpp; a benchmark knob).
+    std::string attention = "fused";
     // CPU only: batches integrated side by side, one per thread (0: one per core).
     int threads = 0;
 };
