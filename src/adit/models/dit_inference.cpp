@@ -7,6 +7,7 @@
 
 #include "adit/core/error.hpp"
 #include "adit/nn/attention.hpp"
+#include "adit/nn/modulation.hpp"
 
 namespace adit::models {
 
@@ -78,12 +79,6 @@ torch::Tensor DiTInference::attention_mask(const torch::Tensor& mask) const {
     return view;
 }
 
-torch::Tensor DiTInference::modulated_norm(const torch::Tensor& x, const torch::Tensor& shift,
-                                           const torch::Tensor& scale1) const {
-    auto n = torch::layer_norm(x, {options_.d_model}, {}, {}, 1e-6);
-    return torch::addcmul(shift, n, scale1);
-}
-
 torch::Tensor DiTInference::apply(const Linear& f, const torch::Tensor& x) {
     auto sizes = x.sizes().vec();
     sizes.back() = f.weight.size(0);
@@ -148,13 +143,13 @@ torch::Tensor DiTInference::forward_masked(const torch::Tensor& x_t, const torch
     auto mods = torch::addmm(ada_.bias, torch::silu(c).to(dtype_), ada_.weight.t()).view({B, 6 * L + 2, 1, d});
     auto mod = [&](std::int64_t l, std::int64_t k) { return mods.select(1, 6 * l + k); };  // [B, 1, d]
     for (std::int64_t l = 0; l < L; ++l) {
-        auto h = modulated_norm(x, mod(l, 0), mod(l, 1));
+        auto h = nn::modulated_layer_norm(x, mod(l, 0), mod(l, 1), kNormEps);
         auto qkv = apply(qkv_[std::size_t(l)], h).view({B, N, 3, H, dh}).permute({2, 0, 3, 1, 4});
         auto a = apply(o_[std::size_t(l)], attend(qkv[0], qkv[1], qkv[2], attention_mask));
-        x.addcmul_(mod(l, 2), a);
-        x.addcmul_(mod(l, 5), mlp(l, modulated_norm(x, mod(l, 3), mod(l, 4))));
+        nn::gated_residual_(x, mod(l, 2), a);
+        nn::gated_residual_(x, mod(l, 5), mlp(l, nn::modulated_layer_norm(x, mod(l, 3), mod(l, 4), kNormEps)));
     }
-    auto h = modulated_norm(x, mods.select(1, 6 * L), mods.select(1, 6 * L + 1));
+    auto h = nn::modulated_layer_norm(x, mods.select(1, 6 * L), mods.select(1, 6 * L + 1), kNormEps);
     auto out = torch::addmm(final_.bias, h.reshape({B * N, d}), final_.weight.t()).view({B, N, -1});
     return out.mul_(mask.unsqueeze(-1));
 }

@@ -49,7 +49,7 @@ private:
     struct Linear {
         torch::Tensor weight, bias;
     };
-    torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale1) const;
+    static constexpr double kNormEps = 1e-6;  // the blocks' LayerNorm (nn/transformer.cpp)
     torch::Tensor mlp(std::int64_t layer, const torch::Tensor& x) const;
     // q, k, v [B, H, N, dh]; attention_mask as attention_mask() builds it. Returns [B, N, H dh].
     torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
