@@ -20,11 +20,11 @@ namespace adit::models {
 
 class DiTInference {
 public:
-    // How attention is computed. "fused": at::scaled_dot_product_attention (the fused kernels:
-    // on a GPU cuDNN's or the memory-efficient one with the padding mask); "explicit": two
-    // batched products and a softmax, which for QM9's ~20 atoms avoids the fused kernels' 64-row
-    // tiles (docs/BENCHMARKS.md, GPU, session 9). The same function either way.
-    // Snapshot of `dit`'s weights on its device, in `dtype` (kFloat32 or kBFloat16).
+    // Snapshot of `dit`'s weights on its device, in `dtype` (kFloat32 or kBFloat16). `attention`:
+    // "fused" runs at::scaled_dot_product_attention (on a GPU cuDNN's or the memory-efficient
+    // kernel, with the padding mask); "explicit" two batched products and a softmax, which for
+    // QM9's ~20 atoms avoids the fused kernels' 64-row tiles (docs/BENCHMARKS.md, GPU, session 9).
+    // The same function either way.
     DiTInference(DiTImpl& dit, torch::ScalarType dtype, const std::string& attention = "fused");
 
     // As DiTImpl::forward: x_t, x_sc [B, N, C] (x_sc ignored without self-conditioning, zeros if
@@ -60,8 +60,8 @@ private:
 
     DiTOptions options_;
     torch::ScalarType dtype_;
-    bool fused_gelu_ = false;
-    bool explicit_attention_ = false;  // cuBLASLt's bias + GELU epilogue (CUDA); CPU: addmm, then gelu_
+    bool fused_gelu_ = false;  // cuBLASLt's bias + GELU epilogue (CUDA); CPU: addmm, then gelu_
+    bool explicit_attention_ = false;
     Linear x_embed_, t_embed1_, t_embed2_, ada_, final_;
     torch::Tensor y_table_;                 // [num_classes + 1, d], fp32 (summed with the time embedding)
     // Per layer, each in its own storage: the fused Q/K/V projection [3d, d], the output one [d, d].
