@@ -1,6 +1,6 @@
 // adaLN's elementwise steps for the sampler on CUDA (modulation_kernels.h). LibTorch runs the
 // modulated LayerNorm as two kernels (the norm, then a broadcast addcmul that ATen does not
-// vectorise) and the gated residual as a broadcast addcmul_: together ~60 % of a DiT layer's
+// vectorise) and the gated residual as a broadcast addcmul_: together ~45 % of a DiT layer's
 // non-matmul time when sampling (docs/BENCHMARKS.md, GPU, session 9). Here each is one pass:
 // read x (and y) once, write once, 16-byte loads, fp32 arithmetic.
 #include <cuda_bf16.h>
