@@ -123,6 +123,59 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("A deeper DiT starts from a shallower release (--init): the same function, then trains", "[models][release]") {
+    torch::set_num_threads(1);
+    auto structures = model_test_structures();
+    auto dir = release_dir("deepen");
+    auto vae = train::train_vae(small_vae_config(2, 1e-3), structures, {}, dir + "/vae", {});
+    json dit_config = {{"model", {{"d_model", 64}, {"num_heads", 2}, {"num_layers", 2}, {"mlp_ratio", 2}}},
+                       {"train", {{"steps", 3}, {"batch_size", 4}, {"lr", 1e-3}, {"seed", 3}}}};
+    auto shallow = train::train_dit(dit_config, vae.checkpoint, structures, dir + "/shallow", {});
+    models::export_release(shallow.checkpoint, dir + "/shallow-release.pt");
+    auto source = models::load_dit(dir + "/shallow-release.pt");
+
+    // The copy itself: a random-weight source (adaLN-Zero would hide mistakes) into 4 layers.
+    torch::manual_seed(9);
+    {
+        torch::NoGradGuard g;
+        for (auto& p : source.model->parameters()) p.copy_(torch::randn_like(p) * 0.3);
+    }
+    auto options = source.model->options();
+    options.num_layers = 4;
+    models::DiT deeper(options);
+    models::deepen_into(*source.model, *deeper);
+    auto batch = data::collate(structures);
+    auto x = torch::randn({batch.size(), batch.mask.size(1), options.latent_dim}) * batch.mask.unsqueeze(-1);
+    auto t = torch::rand({batch.size()});
+    {
+        torch::NoGradGuard g;
+        source.model->eval();
+        deeper->eval();
+        auto expected = source.model->forward(x, t, batch.system, batch.mask, x);
+        REQUIRE(expected.abs().max().item<double>() > 0.1);
+        REQUIRE(torch::allclose(deeper->forward(x, t, batch.system, batch.mask, x), expected, 1e-5, 1e-5));
+    }
+    REQUIRE(deeper->named_parameters()["blocks.attention.q.weight"].size(0) == 4);
+    options.num_layers = 1;
+    models::DiT shallower(options);
+    REQUIRE_THROWS_WITH(models::deepen_into(*source.model, *shallower), Catch::Contains("must have more"));
+    options.num_layers = 4;
+    options.d_model = 32;
+    models::DiT wider(options);
+    REQUIRE_THROWS_WITH(models::deepen_into(*source.model, *wider), Catch::Contains("more than their number of layers"));
+
+    // Through training: --init from the 2-layer release with a 3-layer config.
+    dit_config["model"]["num_layers"] = 3;
+    train::RunOptions init;
+    init.init_from = dir + "/shallow-release.pt";
+    auto deep = train::train_dit(dit_config, vae.checkpoint, structures, dir + "/deep", init);
+    CHECK(deep.step == 3);
+    auto trained = models::load_dit(deep.checkpoint);
+    CHECK(trained.model->options().num_layers == 3);
+    CHECK(trained.metadata["config"]["deepened_from"]["layers"] == 2);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("A conformer model release loads and predicts like the original", "[models][release][conformer]") {
     torch::manual_seed(2);
     models::ConformerOptions o;

@@ -58,7 +58,8 @@ Command register_train(CLI::App& parent, const GlobalOptions& global) {
         sub->add_option("--out", args->out, "output directory (checkpoint <kind>.pt)")->required();
         auto* resume = sub->add_flag("--resume", args->resume, "continue from the checkpoint in --out");
         sub->add_option("--init", args->init,
-                        "start a new run from this checkpoint's or release file's weights (same model config)")
+                        "start a new run from this checkpoint's or release file's weights (same model config; for a DiT "
+                        "also one with fewer layers, deepened by identity blocks)")
             ->check(CLI::ExistingFile)
             ->excludes(resume);
         sub->add_option("--steps", args->steps, "override train.steps (0: write the starting weights, e.g. --init with a new --vae)")

@@ -103,4 +103,33 @@ torch::Tensor DiTImpl::loss(const torch::Tensor& x1, const torch::Tensor& label,
     return ((pred - x1).pow(2) * maskf).sum() / (maskf.sum() * double(options_.latent_dim)).clamp_min(1);
 }
 
+void deepen_into(const DiTImpl& source, DiTImpl& deeper) {
+    const auto& from = source.options();
+    const auto& to = deeper.options();
+    if (from.attention != "standard" || to.attention != "standard")
+        fail("deepening needs standard attention (MASA's shared matrices belong to all layers at once)");
+    auto same = to_json(from), target = to_json(to);
+    same.erase("num_layers");
+    target.erase("num_layers");
+    if (same != target) fail("deepening: the models differ in more than their number of layers");
+    if (to.num_layers <= from.num_layers)
+        fail("deepening: the new model has {} layers, the source {}: it must have more", to.num_layers, from.num_layers);
+    torch::NoGradGuard no_grad;
+    const auto stored = source.named_parameters();
+    for (auto& p : deeper.named_parameters()) {
+        const auto* t = stored.find(p.key());
+        if (!t) continue;  // a block the source does not have (blocks.mlp.L..., blocks.adaln.L...): as initialised
+        auto& target_tensor = p.value();
+        if (t->sizes() == target_tensor.sizes()) {
+            target_tensor.copy_(*t);
+        } else if (t->dim() == target_tensor.dim() && t->size(0) == from.num_layers && target_tensor.size(0) == to.num_layers &&
+                   t->sizes().slice(1) == target_tensor.sizes().slice(1)) {
+            target_tensor.narrow(0, 0, from.num_layers).copy_(*t);  // a stacked [L, ...] bank
+        } else {
+            fail("deepening: \"{}\" has an unexpected shape", p.key());
+        }
+    }
+    deeper.named_buffers()["latent_scale"].copy_(source.named_buffers()["latent_scale"]);
+}
+
 }  // namespace adit::models

@@ -481,6 +481,28 @@ TrainResult train_dit_on(json config, models::VAE vae, json vae_meta, const std:
 TrainResult train_dit(const json& config, const std::string& vae_path, const std::vector<Structure>& train_set,
                       const std::string& out_dir, const RunOptions& run_options) {
     auto loaded = models::load_vae(vae_path, /*ema=*/true);
+    // --init from a DiT with fewer layers than this config's, otherwise the same: deepen it
+    // (models::deepen_into: its blocks first, identity blocks after) instead of copying it.
+    if (!run_options.resume && !run_options.init_from.empty() && std::filesystem::exists(run_options.init_from)) {
+        const auto meta = models::read_checkpoint_metadata(run_options.init_from, "dit");
+        auto model_json = config.value("model", json::object());
+        model_json["latent_dim"] = loaded.model->options().latent_dim;
+        const auto wanted = models::dit_options_from_json(model_json).num_layers;
+        const auto stored = meta["config"]["model"].value("num_layers", wanted);
+        if (wanted > stored) {
+            auto source = models::load_dit(run_options.init_from, /*ema=*/true);
+            log_info("deepening {} from {} to {} layers (the added blocks start as the identity)", run_options.init_from,
+                     stored, wanted);
+            json grown = config;
+            grown["deepened_from"] = {{"file", run_options.init_from}, {"step", meta.value("step", std::int64_t(0))},
+                                      {"layers", stored}};
+            RunOptions run = run_options;
+            run.init_from.clear();
+            return train_dit_on(grown, loaded.model, loaded.metadata, vae_path, train_set, out_dir, run,
+                                [&](models::DiTImpl& dit) { models::deepen_into(*source.model, dit); },
+                                source.model->latent_scale());
+        }
+    }
     return train_dit_on(config, loaded.model, loaded.metadata, vae_path, train_set, out_dir, run_options, {}, 0.0);
 }
 
