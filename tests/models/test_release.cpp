@@ -32,6 +32,12 @@ json small_vae_config(std::int64_t steps, double lr) {
             {"train", {{"steps", steps}, {"batch_size", 4}, {"lr", lr}, {"ema_decay", 0.9}, {"seed", 5}}}};
 }
 
+// A 2-layer DiT of width 64 trained for `steps` steps.
+json small_dit_config(std::int64_t steps) {
+    return {{"model", {{"d_model", 64}, {"num_heads", 2}, {"num_layers", 2}, {"mlp_ratio", 2}}},
+            {"train", {{"steps", steps}, {"batch_size", 4}, {"lr", 1e-3}, {"seed", 3}}}};
+}
+
 // Largest |a - b| over same-named parameters, relative to the largest |a|.
 double max_relative_difference(torch::nn::Module& a, torch::nn::Module& b) {
     auto pb = b.named_parameters();
@@ -109,9 +115,7 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     auto structures = model_test_structures();
     auto dir = release_dir("dit");
     auto vae = train::train_vae(small_vae_config(2, 1e-3), structures, {}, dir + "/vae", {});
-    json dit_config = {{"model", {{"d_model", 64}, {"num_heads", 2}, {"num_layers", 2}, {"mlp_ratio", 2}}},
-                       {"train", {{"steps", 2}, {"batch_size", 4}, {"lr", 1e-3}, {"seed", 3}}}};
-    auto dit = train::train_dit(dit_config, vae.checkpoint, structures, dir + "/dit", {});
+    auto dit = train::train_dit(small_dit_config(2), vae.checkpoint, structures, dir + "/dit", {});
     auto r = models::export_release(dit.checkpoint, dir + "/dit-release.pt", models::ReleaseDtype::bf16);
     CHECK(r.kind == "dit");
     auto full = models::load_dit(dit.checkpoint);
@@ -128,8 +132,7 @@ TEST_CASE("A deeper DiT starts from a shallower release (--init): the same funct
     auto structures = model_test_structures();
     auto dir = release_dir("deepen");
     auto vae = train::train_vae(small_vae_config(2, 1e-3), structures, {}, dir + "/vae", {});
-    json dit_config = {{"model", {{"d_model", 64}, {"num_heads", 2}, {"num_layers", 2}, {"mlp_ratio", 2}}},
-                       {"train", {{"steps", 3}, {"batch_size", 4}, {"lr", 1e-3}, {"seed", 3}}}};
+    auto dit_config = small_dit_config(3);
     auto shallow = train::train_dit(dit_config, vae.checkpoint, structures, dir + "/shallow", {});
     models::export_release(shallow.checkpoint, dir + "/shallow-release.pt");
     auto source = models::load_dit(dir + "/shallow-release.pt");
