@@ -244,6 +244,12 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
     for (const auto& s : data) sizes.push_back(std::int64_t(s.size()));
     BatchPlan plan(std::move(sizes), opt.batch_size, opt.seed, opt.bucket_by_size);
 
+    // Structures collated onto the device, molecules randomly rotated (the rotations are drawn on
+    // the CPU, after the caller has set the step's or shard's seed).
+    auto on_device = [&](const std::vector<Structure>& structures) {
+        auto batch = data::collate(structures).to(device);
+        return opt.augment_rotations ? rotate_molecules(batch) : batch;
+    };
     // train.cuda_graph: the next step's batch is chosen, collated, rotated and uploaded while the
     // GPU replays this one (the replay is queued before the loss is read), so the host's share of
     // a step overlaps the GPU's. The rotations draw from the CPU generator seeded for their step,
@@ -256,8 +262,7 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
             return batch;
         }
         torch::manual_seed(shard_seed(opt.seed, s, 0));  // as DataParallel's one shard
-        auto batch = data::collate(batch_for_step(data, plan, s)).to(device);
-        return opt.augment_rotations ? rotate_molecules(batch) : batch;
+        return on_device(batch_for_step(data, plan, s));
     };
 
     model.train();
@@ -272,17 +277,12 @@ TrainResult run(Job& job, const std::vector<Structure>& data, const TrainOptions
         }
         const double lr = scheduled_lr(opt.lr, step, opt.steps, opt.warmup_steps, opt.lr_schedule == "cosine", opt.min_lr_ratio);
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-        // A shard of the global batch on the device, molecules randomly rotated (the rotations are
-        // drawn on the CPU, after the shard's seed is set).
+        // A shard of the global batch on the device (DataParallel sets the shard's seed first).
         std::vector<Structure> global_batch;
         if (!graphed) global_batch = batch_for_step(data, plan, step);
         auto device_batch = [&](std::size_t begin, std::size_t end) {
-            const bool whole = begin == 0 && end == global_batch.size();  // one shard: no second copy
-            auto batch = (whole ? data::collate(global_batch)
-                                : data::collate(std::vector<Structure>(global_batch.begin() + long(begin),
-                                                                       global_batch.begin() + long(end))))
-                             .to(device);
-            return opt.augment_rotations ? rotate_molecules(batch) : batch;
+            if (begin == 0 && end == global_batch.size()) return on_device(global_batch);  // one shard: no second copy
+            return on_device(std::vector<Structure>(global_batch.begin() + long(begin), global_batch.begin() + long(end)));
         };
         torch::Tensor loss, stop, norm;
         if (graphed) {
