@@ -29,10 +29,21 @@ TEST_CASE("sampler time grid: starts at t_start, ends at exactly 1, power 1 unif
     }
     // The last of 50 steps is 1/50 of the uniform one at power 2 (0.99 / 50^2 against 0.99 / 50).
     REQUIRE(previous_dt == Approx(0.99 / 2500.0));
-    // The default grid is denser still near the data: 40 steps at power 2.5.
+    // The default grid is denser still near the data: 32 steps at power 2.5.
     sample::SamplerOptions defaults;
-    REQUIRE(defaults.steps == 40);
+    REQUIRE(defaults.steps == 32);
     REQUIRE(defaults.time_power == 2.5);
+}
+
+TEST_CASE("Refinement passes: molecules get 3 by default, crystals none, an explicit count is kept", "[sample]") {
+    sample::SamplerOptions o;
+    REQUIRE(o.refine == -1);
+    REQUIRE(sample::refine_passes(o, "molecule") == 3);
+    REQUIRE(sample::refine_passes(o, "crystal") == 0);
+    o.refine = 5;
+    REQUIRE(sample::refine_passes(o, "crystal") == 5);
+    o.refine = 0;
+    REQUIRE(sample::refine_passes(o, "molecule") == 0);
 }
 
 TEST_CASE("remove_degenerate drops samples no file can hold and names them, keeping the order of the rest",

@@ -41,7 +41,7 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--out", a->out, "output: .xyz, .extxyz, .sdf, .cif, .h5, or a directory (one file per structure)")->required();
     app->add_option("--format", a->format, "file format in an --out directory (default: xyz for molecules, cif for crystals)")
         ->check(CLI::IsMember({"xyz", "extxyz", "sdf", "cif", "pdb"}));
-    app->add_option("--steps", a->sampler.steps, "integration steps (default 40)")->check(CLI::PositiveNumber);
+    app->add_option("--steps", a->sampler.steps, "integration steps (default 32)")->check(CLI::PositiveNumber);
     app->add_option("--cfg", a->sampler.cfg_scale, "classifier-free guidance scale (default 2.0)");
     app->add_option("--guidance-until", a->sampler.guidance_until,
                     "apply guidance to the steps starting before this time only; later ones run the conditional pass alone (default 1: all)")
@@ -49,6 +49,12 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--time-power", a->sampler.time_power,
                     "time grid t_i = 1 - (1 - t0)(1 - i/steps)^P; 1 is uniform, P > 1 takes smaller steps near the data end (default 2.5)")
         ->check(CLI::PositiveNumber);
+    app->add_option("--refine", a->sampler.refine,
+                    "refinement passes after the integration: the network's clean estimate read at --refine-time, "
+                    "correcting atoms left too close (default: 3 for molecules, 0 for crystals; 0: the plain ODE)")
+        ->check(CLI::NonNegativeNumber);
+    app->add_option("--refine-time", a->sampler.refine_time, "the time the refinement passes read the latents at (default 0.999)")
+        ->check(CLI::Range(0.5, 0.99999));
     app->add_option("--sampler", a->sampler.method, "euler or heun")->check(CLI::IsMember({"euler", "heun"}));
     app->add_option("--atoms", a->sampler.fixed_atoms, "fix the number of atoms of every sample")->check(CLI::PositiveNumber);
     app->add_option("--batch", a->sampler.batch_size, "samples integrated together (default 256)")->check(CLI::PositiveNumber);
@@ -84,12 +90,15 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             p.steps = a->sampler.steps;
             p.cfg_scale = a->sampler.cfg_scale;
             p.time_power = a->sampler.time_power;
+            p.refine = sample::refine_passes(a->sampler, a->system);
             p.seed = global.seed;
             p.sampler = a->sampler.method;
             p.command_line = fmt::format(
-                "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {}{} --sampler {} --seed {}{}", a->model,
-                a->system, a->n, a->sampler.steps, a->sampler.time_power, a->sampler.cfg_scale,
+                "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {}{} --refine {} --refine-time {} "
+                "--sampler {} --seed {}{}",
+                a->model, a->system, a->n, a->sampler.steps, a->sampler.time_power, a->sampler.cfg_scale,
                 a->sampler.guidance_until < 1.0 ? fmt::format(" --guidance-until {}", a->sampler.guidance_until) : "",
+                p.refine, a->sampler.refine_time,
                 a->sampler.method, global.seed, a->raw ? " --raw-weights" : "");
             sample::stamp_provenance(structures, p);
             sample::SampleWriteOptions w;

@@ -26,6 +26,8 @@ void validate(const SamplerOptions& o) {
     if (o.method != "euler" && o.method != "heun") fail("sampler must be \"euler\" or \"heun\", not \"{}\"", o.method);
     if (o.engine != "fast" && o.engine != "module") fail("sampler engine must be \"fast\" or \"module\", not \"{}\"", o.engine);
     if (!(o.guidance_until > 0.0 && o.guidance_until <= 1.0)) fail("guidance_until must be in (0, 1], not {}", o.guidance_until);
+    if (o.refine < -1) fail("refinement passes must be >= 0 (or -1: the system's default), not {}", o.refine);
+    if (!(o.refine_time > 0.0 && o.refine_time < 1.0)) fail("refine_time must be in (0, 1), not {}", o.refine_time);
 }
 
 // Whether the step starting at t runs the guided pair: any w but 0 and 1 (which need one pass),
@@ -68,6 +70,12 @@ torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label,
         }
         x = x * maskf;
     }
+    // Refinement: the Euler step from refine_time to 1 lands on the estimate itself.
+    for (std::int64_t i = 0; i < o.refine; ++i) {
+        const double w = guided_at(o, o.refine_time) || o.cfg_scale == 0.0 ? o.cfg_scale : 1.0;
+        x1 = guided_x1(dit, x, o.refine_time, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), w);
+        x = x1 * maskf;
+    }
     return x;
 }
 
@@ -93,14 +101,19 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
     const Form single{false, w == 0.0 ? null : label, mask, net.attention_mask(mask)};
     const auto maskf = mask.to(torch::kFloat32).unsqueeze(-1);
     auto x1 = torch::zeros_like(x);
-    // Per step: t, dt, 1 / (1 - t), t_next, 1 / (1 - t_next) (the last two for Heun).
+    // Per step: t, dt, 1 / (1 - t), t_next, 1 / (1 - t_next) (the last two for Heun). The
+    // refinement passes follow as Euler steps from refine_time to 1.
+    std::vector<double> starts;
     std::vector<float> grid;
-    for (std::int64_t i = 0; i < o.steps; ++i) {
-        const double t = time_at(o, i), t_next = time_at(o, i + 1);
+    auto add_step = [&](double t, double t_next) {
+        starts.push_back(t);
         for (double v : {t, t_next - t, 1.0 / (1.0 - t), t_next, t_next < 1.0 ? 1.0 / (1.0 - t_next) : 0.0})
             grid.push_back(float(v));
-    }
-    const auto schedule = torch::tensor(grid).view({o.steps, 5}).to(device);
+    };
+    for (std::int64_t i = 0; i < o.steps; ++i) add_step(time_at(o, i), time_at(o, i + 1));
+    for (std::int64_t i = 0; i < o.refine; ++i) add_step(o.refine_time, 1.0);
+    const auto rows = std::int64_t(starts.size());
+    const auto schedule = torch::tensor(grid).view({rows, 5}).to(device);
     auto now = torch::empty({5}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
     auto estimate = [&](const Form& f, const torch::Tensor& xs, std::int64_t t_column) {
         auto tt = now.narrow(0, t_column, 1).expand({f.labels.size(0)});
@@ -126,9 +139,9 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
     // really runs the step, so the state is put back), and replayed for every step of that form.
     const bool graphs = device.is_cuda() && nn::cuda_graphs_available() && o.method == "euler";
     std::unique_ptr<nn::CudaGraph> graph[2];
-    for (std::int64_t i = 0; i < o.steps; ++i) {
+    for (std::int64_t i = 0; i < rows; ++i) {
         now.copy_(schedule[i]);
-        const Form& f = guided_at(o, time_at(o, i)) ? pair : single;
+        const Form& f = guided_at(o, starts[std::size_t(i)]) ? pair : single;
         if (graphs) {
             auto& g = graph[f.guided ? 1 : 0];
             if (!g) {
@@ -138,7 +151,7 @@ torch::Tensor integrate_fast(const models::DiTInference& net, const torch::Tenso
                 x1.copy_(x1_saved);
             }
             g->replay();
-        } else if (o.method == "heun" && time_at(o, i + 1) < 1.0 - 1e-9) {
+        } else if (o.method == "heun" && i + 1 < o.steps) {  // Heun's last step (to t = 1) and refinement: Euler
             heun(f);
         } else {
             euler(f);
@@ -165,14 +178,21 @@ torch::Tensor integrate(models::DiTImpl& dit, const std::optional<models::DiTInf
 
 }  // namespace
 
+std::int64_t refine_passes(const SamplerOptions& o, const std::string& system) {
+    if (o.refine >= 0) return o.refine;
+    return system == "molecule" ? kMoleculeRefinePasses : 0;
+}
+
 double time_at(const SamplerOptions& o, std::int64_t i) {
     const double u = double(i) / double(o.steps);
     return 1.0 - (1.0 - o.t_start) * std::pow(1.0 - u, o.time_power);
 }
 
 torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,
-                             const SamplerOptions& o) {
-    validate(o);
+                             const SamplerOptions& options) {
+    validate(options);
+    auto o = options;
+    o.refine = std::max<std::int64_t>(o.refine, 0);
     return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask), o);
 }
 
@@ -203,9 +223,11 @@ std::vector<std::int64_t> draw_atom_counts(const std::vector<double>& histogram,
 }
 
 std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::string& system, std::int64_t n,
-                                         const SamplerOptions& o, const ProgressCallback& progress) {
+                                         const SamplerOptions& options, const ProgressCallback& progress) {
     if (system != "molecule" && system != "crystal") fail("system must be \"molecule\" or \"crystal\", not \"{}\"", system);
-    validate(o);
+    validate(options);
+    auto o = options;
+    o.refine = refine_passes(options, system);
     const std::int64_t label = system == "crystal" ? data::kCrystal : data::kMolecule;
     std::vector<std::int64_t> counts;
     if (o.fixed_atoms > 0) counts.assign(std::size_t(n), o.fixed_atoms);

@@ -1,7 +1,7 @@
 // Sampling from a trained latent DiT: Euler or Heun integration of the flow-matching ODE
-// from t = t_start to 1 with classifier-free guidance on the system label, the atom count of
-// each sample drawn from the training histogram of its system, then VAE decoding. All samples
-// of a batch are integrated together on the model's device.
+// from t = t_start to 1 with classifier-free guidance on the system label, then a few refinement
+// passes at the data end, the atom count of each sample drawn from the training histogram of its
+// system, then VAE decoding. All samples of a batch are integrated together on the model's device.
 #pragma once
 
 #include <torch/torch.h>
@@ -17,10 +17,11 @@
 namespace adit::sample {
 
 struct SamplerOptions {
-    // 40 steps on the time grid below (power 2.5): on the shipped DiT-XS pair, the molecules and
-    // crystals of 50 steps at power 2 (session 4's default, which beat 100 or 200 uniform steps)
-    // for 80 % of the network passes; docs/BENCHMARKS.md, generation, session 8.
-    std::int64_t steps = 40;
+    // 32 steps on the time grid below (power 2.5), then the refinement passes: on the shipped
+    // 8-layer DiT-XS, two seeds, the molecules of 40 steps + refinement (85.8 against 86.0 %
+    // valid) for 81 % of the network passes, which keeps `adit sample -n 100` under 10 s on two
+    // cores (docs/BENCHMARKS.md, session 10; session 8 chose 40 at power 2.5 over 50 at power 2).
+    std::int64_t steps = 32;
     double cfg_scale = 2.0;         // 1 = conditional only; 0 = unconditional
     // Guidance applies to the steps that start before this time; later steps (the data end,
     // where the estimate has settled) run the conditional pass alone, at half the cost. 1 = all.
@@ -30,6 +31,15 @@ struct SamplerOptions {
     // Time grid t_i = 1 - (1 - t_start) (1 - i / steps)^time_power: 1 is uniform; above 1 the
     // steps shrink towards the data end (t = 1), where the atoms' fine positions are settled.
     double time_power = 2.5;
+    // Refinement passes after the grid reaches t = 1: each replaces the latents by the network's
+    // clean estimate of them read as the state at refine_time, a nearly noise-free step that
+    // corrects atoms left a little too close. 0 = the plain ODE integration. -1 = the system's
+    // default (refine_passes below): molecules 3 (on the shipped DiT-XS 1.8 points more valid
+    // molecules over three seeds, every seed better; 10 passes drift and split molecules), crystals
+    // none (3 passes cost 2-3 points of structural validity: they pull close atoms onto one site);
+    // docs/BENCHMARKS.md, session 10. sample_latents, which knows no system, runs none for -1.
+    std::int64_t refine = -1;
+    double refine_time = 0.999;
     std::int64_t batch_size = 256;  // at most this many samples per batch (CPU: all of one atom count)
     std::int64_t fixed_atoms = 0;   // > 0: every sample has this many atoms
     std::string precision = "fp32"; // "fp32" | "bf16" (CUDA only; the ODE state stays fp32)
@@ -45,6 +55,11 @@ struct SamplerOptions {
 
 // The sampler's i-th time point (i = 0 .. steps): t_start at 0, exactly 1 at steps.
 double time_at(const SamplerOptions& options, std::int64_t i);
+
+constexpr std::int64_t kMoleculeRefinePasses = 3;
+
+// The refinement passes `options` asks for, for system "molecule" or "crystal" (-1 resolved).
+std::int64_t refine_passes(const SamplerOptions& options, const std::string& system);
 
 // Integrates latents for `label` [B] with real atoms `mask` [B, N]; returns normalised x1 [B, N, C].
 torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, const torch::Tensor& mask,

@@ -46,6 +46,7 @@ json validate_dit(models::LoadedDiT& model, const DiTValidationOptions& o) {
     // The training module's own forward under the trainer's autocast: validation numbers stay
     // comparable with those of runs before the fast engine, and no graph is captured mid-training.
     so.engine = "module";
+    so.refine = 0;  // and the plain integration, as before the refinement passes existed
     torch::manual_seed(o.seed);
     if (has_histogram(model.metadata, "molecule")) {
         const auto mols = sample_structures(model, "molecule", o.samples, so);
