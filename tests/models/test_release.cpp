@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "adit/models/checkpoint.hpp"
 #include "adit/models/conformer.hpp"
 #include "adit/models/release.hpp"
+#include "adit/sample/sampler.hpp"
 #include "adit/train/trainer.hpp"
 #include "fixtures.hpp"
 
@@ -124,6 +126,40 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     CHECK(max_relative_difference(*full.model, *half.model) < 1e-2);  // bf16 keeps 8 bits of mantissa
     CHECK(max_relative_difference(*full.vae, *half.vae) < 1e-2);
     CHECK(max_relative_difference(*full.vae, *half.vae) > 0.0);  // the embedded VAE was shrunk as well
+
+    // A sampling-only release: the VAE's encoder left out, the same samples as the full release.
+    models::export_release(dit.checkpoint, dir + "/dit-fp16.pt");
+    auto s = models::export_release(dit.checkpoint, dir + "/dit-sampling.pt", models::ReleaseDtype::fp16, /*sampling_only=*/true);
+    CHECK(std::find(s.dropped.begin(), s.dropped.end(), "vae encoder") != s.dropped.end());
+    CHECK(s.bytes_out < std::filesystem::file_size(dir + "/dit-fp16.pt"));
+    auto both = models::load_dit(dir + "/dit-fp16.pt"), sampler_only = models::load_dit(dir + "/dit-sampling.pt");
+    CHECK_FALSE(both.vae->decoder_only());
+    REQUIRE(sampler_only.vae->decoder_only());
+    sample::SamplerOptions so;
+    so.steps = 4;
+    for (const std::string system : {"molecule", "crystal"}) {
+        torch::manual_seed(11);
+        auto expected = sample::sample_structures(both, system, 3, so);
+        torch::manual_seed(11);
+        auto got = sample::sample_structures(sampler_only, system, 3, so);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CHECK(got[i].numbers == expected[i].numbers);
+            CHECK(got[i].positions == expected[i].positions);
+        }
+    }
+    auto batch = data::collate({structures[0]});
+    REQUIRE_THROWS_WITH(sampler_only.vae->encode(batch), Catch::Contains("sampling-only"));
+    REQUIRE_THROWS_WITH(models::export_release(vae.checkpoint, dir + "/vae-sampling.pt", models::ReleaseDtype::fp16, true),
+                        Catch::Contains("applies to DiT files"));
+    // A shipped release made sampling-only afterwards: the same bytes of weights as from the checkpoint.
+    auto again = models::export_release(dir + "/dit-fp16.pt", dir + "/dit-sampling2.pt", models::ReleaseDtype::fp16, true);
+    auto from_release = models::load_dit(dir + "/dit-sampling2.pt");
+    CHECK(from_release.metadata["release"]["source"] == "dit.pt");
+    CHECK(max_relative_difference(*from_release.model, *sampler_only.model) == 0.0);
+    CHECK(max_relative_difference(*from_release.vae->decoder, *sampler_only.vae->decoder) == 0.0);  // the encoder: not stored
+    REQUIRE_THROWS_WITH(models::export_release(dir + "/dit-sampling2.pt", dir + "/x.pt", models::ReleaseDtype::fp16, true),
+                        Catch::Contains("already a release"));
     std::filesystem::remove_all(dir);
 }
 

@@ -16,7 +16,7 @@ Command register_export(CLI::App& parent, const GlobalOptions&) {
     auto* app = parent.add_subcommand("export", "Write a model's release file: EMA weights in half precision, no training state");
     struct Args {
         std::string model, out, dtype = "fp16";
-        bool json = false;
+        bool json = false, sampling_only = false;
     };
     auto a = std::make_shared<Args>();
     app->add_option("--model", a->model, "trained checkpoint (vae.pt, dit.pt, conformer or MoleBLEND model)")
@@ -26,13 +26,16 @@ Command register_export(CLI::App& parent, const GlobalOptions&) {
     app->add_option("--dtype", a->dtype, "half precision of the large tensors: fp16 | bf16")
         ->capture_default_str()
         ->check(CLI::IsMember({"fp16", "bf16"}));
+    app->add_flag("--sampling-only", a->sampling_only,
+                  "DiT files: leave out the embedded VAE's encoder (the release samples and decodes, but cannot "
+                  "encode, train or compress)");
     app->add_flag("--json", a->json, "print the report as JSON");
     Command c;
     c.app = app;
     c.run = [a]() {
         return guarded("export", [&]() {
             if (a->out == a->model) fail("--out must differ from --model (the checkpoint is kept)");
-            auto r = models::export_release(a->model, a->out, models::parse_release_dtype(a->dtype));
+            auto r = models::export_release(a->model, a->out, models::parse_release_dtype(a->dtype), a->sampling_only);
             nlohmann::json j = {{"model", a->model},          {"out", a->out},
                                 {"kind", r.kind},             {"step", r.step},
                                 {"dtype", a->dtype},          {"weights", r.ema_weights ? "ema" : "model"},

@@ -38,7 +38,8 @@ int info_model(const std::string& path, bool json) {
     print_model(d["model"]);
     print_counts(d["kind"].get<std::string>(), d["parameters"]);
     if (d.contains("vae")) {
-        std::cout << "embedded VAE:\n";
+        std::cout << (d["vae"].value("decoder_only", false) ? "embedded VAE (decoder only: a sampling-only release):\n"
+                                                            : "embedded VAE:\n");
         print_model(d["vae"]["model"]);
         print_counts("vae", d["vae"]["parameters"]);
     }

@@ -26,7 +26,8 @@ namespace adit::cli {
 
 namespace {
 
-const char* const kShippedDiT = "dit-xs-joint.pt";
+// The shipped DiT is a sampling-only release (no encoder): the default is the VAE embedded in it.
+const char* const kShippedVAE = "vae-joint-small.pt";
 
 // A VAE checkpoint, or the VAE embedded in a DiT checkpoint.
 models::VAE load_any_vae(const std::string& path, bool ema) {
@@ -59,7 +60,7 @@ Command register_reconstruct(CLI::App& parent, const GlobalOptions& global) {
         bool raw = false;
     };
     auto a = std::make_shared<Args>();
-    app->add_option("--model", a->model, fmt::format("VAE checkpoint, or a DiT checkpoint's embedded VAE (default: the shipped {})", kShippedDiT))
+    app->add_option("--model", a->model, fmt::format("VAE checkpoint, or a DiT checkpoint's embedded VAE (default: the shipped {})", kShippedVAE))
         ->check(CLI::ExistingFile);
     app->add_option("--input", a->input, "structures: any file `adit eval` reads, or an adit HDF5 dataset (FILE.h5[:split])")
         ->required();
@@ -75,7 +76,7 @@ Command register_reconstruct(CLI::App& parent, const GlobalOptions& global) {
         return guarded("reconstruct", [&]() {
             const auto device = nn::parse_device(global.device);
             if (global.threads > 0) torch::set_num_threads(global.threads);
-            if (a->model.empty()) a->model = shipped_model_path(kShippedDiT);
+            if (a->model.empty()) a->model = shipped_model_path(kShippedVAE);
             auto vae = load_any_vae(a->model, !a->raw);
             vae->to(device);
             auto [file, split] = split_suffix(a->input);

@@ -61,7 +61,9 @@ VAE build_vae(torch::serialize::InputArchive& archive, const json& meta, bool em
     VAE vae(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization")));
     torch::serialize::InputArchive model;
     if (!archive.try_read("model", model)) fail("{}: checkpoint has no model weights", path);
-    nn::load_module(*vae, model, path);
+    const bool decoder_only = meta.value("decoder_only", false);  // a sampling-only release's embedded VAE
+    nn::load_module(*vae, model, path, decoder_only ? VAEImpl::encoder_module_names() : std::vector<std::string>{});
+    if (decoder_only) vae->mark_decoder_only();
     if (ema) load_ema_into(archive, *vae);
     vae->eval();
     return vae;
@@ -110,8 +112,8 @@ LoadedDiT load_dit(const std::string& path, bool ema) {
 }
 
 namespace {
-json counts_json(const torch::nn::Module& m) {
-    auto c = nn::count_parameters(m);
+json counts_json(const torch::nn::Module& m, const std::vector<std::string>& left_out = {}) {
+    auto c = nn::count_parameters(m, left_out);
     return {{"attention", c.attention}, {"mlp", c.mlp}, {"other", c.other}, {"total", c.total()}};
 }
 }  // namespace
@@ -131,7 +133,10 @@ json describe_checkpoint(const std::string& path) {
     } else {
         auto m = load_dit(path, false);
         out["parameters"] = counts_json(*m.model);
-        out["vae"] = {{"model", m.metadata["vae_metadata"]["config"]["model"]}, {"parameters", counts_json(*m.vae)}};
+        out["vae"] = {{"model", m.metadata["vae_metadata"]["config"]["model"]},
+                      {"parameters", counts_json(*m.vae, m.vae->decoder_only() ? VAEImpl::encoder_module_names()
+                                                                                : std::vector<std::string>{})},
+                      {"decoder_only", m.vae->decoder_only()}};
         if (meta.contains("atom_count_histogram")) out["atom_count_histogram"] = meta["atom_count_histogram"];
     }
     return out;

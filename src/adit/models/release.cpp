@@ -5,12 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "adit/core/error.hpp"
 #include "adit/io/text_file.hpp"
+#include "adit/models/vae.hpp"
 
 namespace adit::models {
 
@@ -32,9 +34,14 @@ const std::set<std::string> kMetadataKeys = {"metadata", "adit_meta"};
 struct Exporter {
     torch::ScalarType half;
     ReleaseReport& report;
+    bool sampling_only = false;
 
     torch::Tensor shrink(const torch::Tensor& t) {
         report.parameters += t.numel();
+        if (t.scalar_type() == torch::kHalf || t.scalar_type() == torch::kBFloat16) {  // a release's, kept as it is
+            ++report.half_tensors;
+            return t.contiguous();
+        }
         const bool floating = t.scalar_type() == torch::kFloat || t.scalar_type() == torch::kDouble;
         if (floating && t.numel() >= kReleaseMinHalfElements) {
             // fp16 overflows above 65504; such a tensor keeps full precision rather than turning to inf.
@@ -72,14 +79,17 @@ struct Exporter {
     }
 
     void copy_weights(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out,
-                      const std::map<std::string, torch::Tensor>& ema, const std::string& prefix) {
+                      const std::map<std::string, torch::Tensor>& ema, const std::string& prefix,
+                      const std::vector<std::string>& left_out = {}) {
         for (const auto& key : in.keys())
-            if (key != "training") copy_entry(in, out, key, ema, prefix, prefix + key + ".");  // "training": the module's flag
+            if (key != "training" && std::find(left_out.begin(), left_out.end(), key) == left_out.end())  // "training": the module's flag
+                copy_entry(in, out, key, ema, prefix, prefix + key + ".");
     }
 
-    // One checkpoint (the file, or a DiT's embedded VAE): metadata + weights, training state dropped.
+    // One checkpoint (the file, or a DiT's embedded VAE): metadata + weights, training state
+    // dropped; a sampling-only release's embedded VAE (decoder_only) without its encoder.
     void copy_checkpoint(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out, const json& release,
-                         bool top) {
+                         bool top, bool decoder_only = false) {
         std::map<std::string, torch::Tensor> ema;
         torch::serialize::InputArchive ema_archive;
         if (in.try_read("ema", ema_archive)) {
@@ -101,14 +111,25 @@ struct Exporter {
                 c10::IValue v;
                 in.read(key, v);
                 auto meta = json::parse(v.toStringRef());
-                meta["release"] = stamp;
+                if (!meta.contains("release")) meta["release"] = stamp;
+                else meta["release"]["sampling_only"] = sampling_only;  // a release made sampling-only keeps its stamp
+                if (decoder_only) meta["decoder_only"] = true;
                 out.write(key, c10::IValue(meta.dump()));
                 continue;
             }
             torch::serialize::InputArchive sub;
             if (key == "vae" && in.try_read(key, sub)) {  // a DiT's embedded VAE: a checkpoint of its own
                 torch::serialize::OutputArchive o(out.compilation_unit());
-                copy_checkpoint(sub, o, release, /*top=*/false);
+                copy_checkpoint(sub, o, release, /*top=*/false, sampling_only);
+                if (sampling_only) report.dropped.push_back("vae encoder");
+                out.write(key, o);
+                continue;
+            }
+            if (decoder_only && key == "model") {
+                torch::serialize::InputArchive weights;
+                in.read(key, weights);
+                torch::serialize::OutputArchive o(out.compilation_unit());
+                copy_weights(weights, o, ema, "", VAEImpl::encoder_module_names());
                 out.write(key, o);
                 continue;
             }
@@ -134,7 +155,7 @@ json read_metadata(torch::serialize::InputArchive& archive, const std::string& p
 
 }  // namespace
 
-ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype) {
+ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype, bool sampling_only) {
     if (!std::filesystem::exists(in)) fail("{}: no such file", in);
     torch::serialize::InputArchive archive;
     try {
@@ -144,17 +165,23 @@ ReleaseReport export_release(const std::string& in, const std::string& out, Rele
     }
     ReleaseReport report;
     const json meta = read_metadata(archive, in);
-    if (meta.contains("release")) fail("{}: already a release file (exported from {})", in, meta["release"].value("source", "?"));
+    // A release can still be made sampling-only; anything else would export it twice.
+    if (meta.contains("release") && (!sampling_only || meta["release"].value("sampling_only", false)))
+        fail("{}: already a release file (exported from {})", in, meta["release"].value("source", "?"));
     report.kind = meta.contains("kind") ? meta["kind"].get<std::string>() : meta.value("format", "unknown");
     report.step = meta.value("step", std::int64_t(0));
+    if (sampling_only && report.kind != "dit")
+        fail("{}: --sampling-only applies to DiT files (it drops the embedded VAE's encoder); this is a {} file", in, report.kind);
     report.bytes_in = std::filesystem::file_size(in);
 
     json release = {{"precision", dtype == ReleaseDtype::fp16 ? "fp16" : "bf16"},
                     {"source", std::filesystem::path(in).filename().string()},
-                    {"min_half_elements", kReleaseMinHalfElements}};
-    Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report};
+                    {"min_half_elements", kReleaseMinHalfElements},
+                    {"sampling_only", sampling_only}};
+    Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report, sampling_only};
     torch::serialize::OutputArchive result;
     exporter.copy_checkpoint(archive, result, release, /*top=*/true);
+    if (meta.contains("release")) report.ema_weights = meta["release"].value("weights", "") == "ema";
 
     AtomicPath target(out);
     result.save_to(target.tmp_path());

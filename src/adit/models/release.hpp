@@ -7,7 +7,9 @@
 //   - drops the training state (EMA copy, optimiser moments, random generator states), so it
 //     cannot be --resume'd, only sampled from, evaluated or used to start a new run.
 // Loaders cast the weights back to fp32 (nn::load_module). Works for every adit model file:
-// VAE, DiT (its embedded VAE too), conformer and MoleBLEND checkpoints.
+// VAE, DiT (its embedded VAE too), conformer and MoleBLEND checkpoints. A sampling-only DiT
+// release also leaves out its embedded VAE's encoder (a third of the VAE; sampling decodes
+// only), marking that VAE "decoder_only": it samples, but cannot encode, train or compress.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +30,14 @@ struct ReleaseReport {
     bool ema_weights = false;               // the EMA shadows replaced the raw weights
     std::int64_t half_tensors = 0, full_tensors = 0;
     std::int64_t parameters = 0;            // values in all weight tensors
-    std::vector<std::string> dropped;       // training-state entries left out
+    std::vector<std::string> dropped;       // training-state entries (and a sampling-only VAE's encoder) left out
     std::uintmax_t bytes_in = 0, bytes_out = 0;
 };
 
 // Writes the release of checkpoint `in` to `out` (atomically: a temporary file, then a rename).
-ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype = ReleaseDtype::fp16);
+// sampling_only: a DiT file only (anything else is an adit::Error); the input may then be a
+// DiT release already (its stamp is kept, its weights copied as they are).
+ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype = ReleaseDtype::fp16,
+                             bool sampling_only = false);
 
 }  // namespace adit::models

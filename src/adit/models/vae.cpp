@@ -152,6 +152,9 @@ torch::Tensor VAEImpl::token_features(const torch::Tensor& mask, const torch::Te
 }
 
 std::pair<torch::Tensor, torch::Tensor> VAEImpl::encode(const data::Batch& b, bool corrupt) {
+    if (decoder_only_)
+        fail("this VAE came from a sampling-only release (adit export --sampling-only): it has no encoder; "
+             "use the full VAE or DiT checkpoint to encode, train or compress");
     auto cart = b.positions / position_scale_;  // [B, N, 3]
     auto frac = b.fractional;
     if (corrupt && options_.denoise_fraction > 0) {
@@ -235,11 +238,17 @@ VAELoss VAEImpl::loss(const data::Batch& b, bool training, bool metrics) {
     return r;
 }
 
+const std::vector<std::string>& VAEImpl::encoder_module_names() {
+    static const std::vector<std::string> names = {"encoder",    "type_embed", "enc_system_embed",
+                                                   "cart_embed", "frac_embed", "latent_head"};
+    return names;
+}
+
 std::vector<torch::Tensor> VAEImpl::encoder_parameters() {
     std::vector<torch::Tensor> out;
-    for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{encoder.get(), type_embed.get(), enc_system_embed.get(),
-                                                                         cart_embed.get(), frac_embed.get(), latent_head.get()})
-        for (auto& p : m->parameters()) out.push_back(p);
+    const auto children = named_children();
+    for (const auto& name : encoder_module_names())
+        for (auto& p : children[name]->parameters()) out.push_back(p);
     return out;
 }
 

@@ -94,6 +94,13 @@ public:
     // The weights that map a structure to its latent (encoder, input embeddings, latent head):
     // freezing them keeps the latent space, so DiTs trained on it stay valid while the decoder trains.
     std::vector<torch::Tensor> encoder_parameters();
+    // The names of those modules, as the checkpoint stores them.
+    static const std::vector<std::string>& encoder_module_names();
+
+    // A VAE loaded from a sampling-only release (adit export --sampling-only) has no encoder
+    // weights: it decodes, and encode() is an adit::Error.
+    void mark_decoder_only() { decoder_only_ = true; }
+    bool decoder_only() const { return decoder_only_; }
 
     const VAEOptions& options() const { return options_; }
     Normalization normalization() const;
@@ -107,6 +114,7 @@ private:
     torch::nn::Sequential cart_embed{nullptr}, frac_embed{nullptr}, lattice_head{nullptr};
     torch::nn::Linear latent_head{nullptr}, latent_in{nullptr}, type_head{nullptr}, cart_head{nullptr}, frac_head{nullptr};
     torch::Tensor position_scale_, lattice_mean_, lattice_std_;  // buffers
+    bool decoder_only_ = false;
 };
 TORCH_MODULE(VAE);
 

@@ -5,6 +5,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "adit/core/error.hpp"
@@ -82,7 +83,7 @@ void save_module_cpu(const torch::nn::Module& module, torch::serialize::OutputAr
 
 namespace {
 void load_module_at(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what,
-                    const std::string& prefix) {
+                    const std::string& prefix, const std::vector<std::string>& absent_children = {}) {
     torch::NoGradGuard no_grad;
     auto copy = [&](const std::string& key, torch::Tensor& target, bool is_buffer) {
         torch::Tensor stored;
@@ -96,6 +97,7 @@ void load_module_at(torch::nn::Module& module, torch::serialize::InputArchive& a
     for (auto& b : module.named_buffers(/*recurse=*/false)) copy(b.key(), b.value(), true);
     for (auto& child : module.named_children()) {
         if (!child.value()->is_serializable()) continue;
+        if (std::find(absent_children.begin(), absent_children.end(), child.key()) != absent_children.end()) continue;
         torch::serialize::InputArchive sub;
         if (!archive.try_read(child.key(), sub)) fail("{}: model weights lack \"{}{}\"", what, prefix, child.key());
         load_module_at(*child.value(), sub, what, prefix + child.key() + ".");
@@ -103,8 +105,9 @@ void load_module_at(torch::nn::Module& module, torch::serialize::InputArchive& a
 }
 }  // namespace
 
-void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what) {
-    load_module_at(module, archive, what, "");
+void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what,
+                 const std::vector<std::string>& absent) {
+    load_module_at(module, archive, what, "", absent);
 }
 
 std::vector<torch::Tensor> generator_states(const torch::Device& device) {

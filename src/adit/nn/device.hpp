@@ -42,7 +42,10 @@ void save_module_cpu(const torch::nn::Module& module, torch::serialize::OutputAr
 // Module::load that also reads half-precision release files (adit export): every stored tensor is
 // copied into the module's own parameter or buffer, so each keeps its dtype (fp32) and device.
 // A missing tensor or a shape mismatch is an adit::Error naming `what` (the file) and the key.
-void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what);
+// Top-level children named in `absent` are not read (a file that left them out on purpose:
+// a sampling-only release's VAE has no encoder); they keep their initial weights.
+void load_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what,
+                 const std::vector<std::string>& absent = {});
 
 // States of the default generators that a run on `device` draws from: [CPU] or [CPU, CUDA:N].
 std::vector<torch::Tensor> generator_states(const torch::Device& device);

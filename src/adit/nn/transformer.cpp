@@ -1,6 +1,7 @@
 // Pre-norm and adaLN-Zero transformer stacks, embeddings, parameter accounting.
 #include "adit/nn/transformer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace adit::nn {
@@ -82,10 +83,11 @@ torch::Tensor ScalarEmbedderImpl::forward(const torch::Tensor& x) {
     return mlp_->forward(sinusoidal_embedding(x * scale_, frequency_dim_));
 }
 
-ParameterCounts count_parameters(const torch::nn::Module& module) {
+ParameterCounts count_parameters(const torch::nn::Module& module, const std::vector<std::string>& left_out) {
     ParameterCounts c;
     for (const auto& item : module.named_parameters(/*recurse=*/true)) {
         const std::string& name = item.key();
+        if (std::find(left_out.begin(), left_out.end(), name.substr(0, name.find('.'))) != left_out.end()) continue;
         const auto n = item.value().numel();
         // Module paths look like "encoder.attention.q.atoms" or "encoder.mlp.3.0.weight".
         if (name.find("attention.") != std::string::npos) c.attention += n;

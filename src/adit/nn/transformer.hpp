@@ -64,6 +64,7 @@ struct ParameterCounts {
     std::int64_t attention = 0, mlp = 0, other = 0;
     std::int64_t total() const { return attention + mlp + other; }
 };
-ParameterCounts count_parameters(const torch::nn::Module& module);
+// Children named in `left_out` (top level) are not counted: a sampling-only release's VAE encoder.
+ParameterCounts count_parameters(const torch::nn::Module& module, const std::vector<std::string>& left_out = {});
 
 }  // namespace adit::nn
