@@ -36,7 +36,7 @@ struct SamplerOptions {
     // corrects atoms left a little too close. 0 = the plain ODE integration. -1 = the system's
     // default (refine_passes below): molecules 3 (on the shipped DiT-XS 1.8 points more valid
     // molecules over three seeds, every seed better; 10 passes drift and split molecules), crystals
-    // none (3 passes cost 2-3 points of structural validity: they pull close atoms onto one site);
+    // none (3 passes cost 1-3 points of structural validity: they pull close atoms onto one site);
     // docs/BENCHMARKS.md, session 10. sample_latents, which knows no system, runs none for -1.
     std::int64_t refine = -1;
     double refine_time = 0.999;
