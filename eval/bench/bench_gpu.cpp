@@ -242,7 +242,8 @@ int main(int argc, char** argv) {
             adit::sample::SamplerOptions so;
             so.steps = sample_steps;
             so.time_power = 1.0;  // the protocol: 100 uniform Euler steps,
-            so.refine = 0;        // nothing after them (as in the PyTorch reference)
+            so.refine = 0;        // nothing after them, every one guided (as in the PyTorch reference)
+            so.guidance_until = 1.0;
             so.cfg_scale = 2.0;
             so.batch_size = sample_batch;
             so.precision = precision;

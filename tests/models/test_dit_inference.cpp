@@ -130,6 +130,7 @@ TEST_CASE("A refinement pass replaces the integrated latents by the network's gu
     sample::SamplerOptions o;
     o.steps = 6;
     o.cfg_scale = 2.0;
+    o.guidance_until = 1.0;  // guided passes throughout (the default leaves t >= 0.99 unguided)
     o.refine_time = 0.99;
     auto run = [&](std::int64_t refine) {
         o.refine = refine;
@@ -149,6 +150,20 @@ TEST_CASE("A refinement pass replaces the integrated latents by the network's gu
     auto guided = torch::lerp(out.narrow(0, B, B), out.narrow(0, 0, B), 2.0) * mask.to(torch::kFloat32).unsqueeze(-1);
     INFO("max difference " << (refined - guided).abs().max().item<double>());
     REQUIRE(torch::allclose(refined, guided, 1e-4, 1e-4));
+
+    // With the default guidance cut-off (0.99) a pass at the default refine_time (0.999) runs the
+    // conditional pass alone.
+    o = {};
+    o.steps = 6;
+    o.refine = 0;
+    torch::manual_seed(5);
+    const auto plain_default = sample::sample_latents(*dit, label, mask, o);
+    o.refine = 1;
+    torch::manual_seed(5);
+    const auto refined_default = sample::sample_latents(*dit, label, mask, o);
+    auto conditional = dit->forward(plain_default, torch::full({B}, 0.999), label, mask, plain_default) *
+                       mask.to(torch::kFloat32).unsqueeze(-1);
+    REQUIRE(torch::allclose(refined_default, conditional, 1e-4, 1e-4));
 }
 
 TEST_CASE("Guidance limited to early steps: both engines agree, and it lies between full and no guidance", "[sample]") {

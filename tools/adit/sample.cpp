@@ -44,7 +44,8 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
     app->add_option("--steps", a->sampler.steps, "integration steps (default 32)")->check(CLI::PositiveNumber);
     app->add_option("--cfg", a->sampler.cfg_scale, "classifier-free guidance scale (default 2.0)");
     app->add_option("--guidance-until", a->sampler.guidance_until,
-                    "apply guidance to the steps starting before this time only; later ones run the conditional pass alone (default 1: all)")
+                    "apply guidance to the steps starting before this time only; later ones (and the refinement passes) run the "
+                    "conditional pass alone (default 0.99; 1: every step)")
         ->check(CLI::Range(0.0, 1.0));
     app->add_option("--time-power", a->sampler.time_power,
                     "time grid t_i = 1 - (1 - t0)(1 - i/steps)^P; 1 is uniform, P > 1 takes smaller steps near the data end (default 2.5)")
@@ -97,7 +98,7 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
                 "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {}{} --refine {} --refine-time {} "
                 "--sampler {} --seed {}{}",
                 a->model, a->system, a->n, a->sampler.steps, a->sampler.time_power, a->sampler.cfg_scale,
-                a->sampler.guidance_until < 1.0 ? fmt::format(" --guidance-until {}", a->sampler.guidance_until) : "",
+                fmt::format(" --guidance-until {}", a->sampler.guidance_until),
                 p.refine, a->sampler.refine_time,
                 a->sampler.method, global.seed, a->raw ? " --raw-weights" : "");
             sample::stamp_provenance(structures, p);

@@ -46,7 +46,8 @@ json validate_dit(models::LoadedDiT& model, const DiTValidationOptions& o) {
     // The training module's own forward under the trainer's autocast: validation numbers stay
     // comparable with those of runs before the fast engine, and no graph is captured mid-training.
     so.engine = "module";
-    so.refine = 0;  // and the plain integration, as before the refinement passes existed
+    so.refine = 0;            // and the plain integration, guided at every step, as before
+    so.guidance_until = 1.0;  // the refinement passes and the unguided last steps existed
     torch::manual_seed(o.seed);
     if (has_histogram(model.metadata, "molecule")) {
         const auto mols = sample_structures(model, "molecule", o.samples, so);
