@@ -61,9 +61,8 @@ VAE build_vae(torch::serialize::InputArchive& archive, const json& meta, bool em
     VAE vae(vae_options_from_json(meta["config"]["model"]), normalization_from_json(meta.at("normalization")));
     torch::serialize::InputArchive model;
     if (!archive.try_read("model", model)) fail("{}: checkpoint has no model weights", path);
-    const bool decoder_only = meta.value("decoder_only", false);  // a sampling-only release's embedded VAE
-    nn::load_module(*vae, model, path, decoder_only ? VAEImpl::encoder_module_names() : std::vector<std::string>{});
-    if (decoder_only) vae->mark_decoder_only();
+    if (meta.value("decoder_only", false)) vae->mark_decoder_only();  // a sampling-only release's embedded VAE
+    nn::load_module(*vae, model, path, vae->unstored_module_names());
     if (ema) load_ema_into(archive, *vae);
     vae->eval();
     return vae;
@@ -134,8 +133,7 @@ json describe_checkpoint(const std::string& path) {
         auto m = load_dit(path, false);
         out["parameters"] = counts_json(*m.model);
         out["vae"] = {{"model", m.metadata["vae_metadata"]["config"]["model"]},
-                      {"parameters", counts_json(*m.vae, m.vae->decoder_only() ? VAEImpl::encoder_module_names()
-                                                                                : std::vector<std::string>{})},
+                      {"parameters", counts_json(*m.vae, m.vae->unstored_module_names())},
                       {"decoder_only", m.vae->decoder_only()}};
         if (meta.contains("atom_count_histogram")) out["atom_count_histogram"] = meta["atom_count_histogram"];
     }

@@ -87,9 +87,10 @@ struct Exporter {
     }
 
     // One checkpoint (the file, or a DiT's embedded VAE): metadata + weights, training state
-    // dropped; a sampling-only release's embedded VAE (decoder_only) without its encoder.
+    // dropped; a sampling-only release's embedded VAE without its encoder.
     void copy_checkpoint(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out, const json& release,
-                         bool top, bool decoder_only = false) {
+                         bool top) {
+        const bool decoder_only = sampling_only && !top;  // only a DiT's embedded VAE is copied below the top
         std::map<std::string, torch::Tensor> ema;
         torch::serialize::InputArchive ema_archive;
         if (in.try_read("ema", ema_archive)) {
@@ -120,7 +121,7 @@ struct Exporter {
             torch::serialize::InputArchive sub;
             if (key == "vae" && in.try_read(key, sub)) {  // a DiT's embedded VAE: a checkpoint of its own
                 torch::serialize::OutputArchive o(out.compilation_unit());
-                copy_checkpoint(sub, o, release, /*top=*/false, sampling_only);
+                copy_checkpoint(sub, o, release, /*top=*/false);
                 if (sampling_only) report.dropped.push_back("vae encoder");
                 out.write(key, o);
                 continue;

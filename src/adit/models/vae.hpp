@@ -101,6 +101,10 @@ public:
     // weights: it decodes, and encode() is an adit::Error.
     void mark_decoder_only() { decoder_only_ = true; }
     bool decoder_only() const { return decoder_only_; }
+    // The top-level modules whose weights its file does not hold: the encoder's when decoder-only.
+    std::vector<std::string> unstored_module_names() const {
+        return decoder_only_ ? encoder_module_names() : std::vector<std::string>{};
+    }
 
     const VAEOptions& options() const { return options_; }
     Normalization normalization() const;

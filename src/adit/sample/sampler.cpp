@@ -36,6 +36,12 @@ bool guided_at(const SamplerOptions& o, double t) {
     return o.cfg_scale != 1.0 && o.cfg_scale != 0.0 && t < o.guidance_until;
 }
 
+// The weight the module engine gives a step starting at t: w where guided (or 0, which needs
+// the unconditional pass), otherwise 1 (the conditional pass alone).
+double guidance_weight(const SamplerOptions& o, double t) {
+    return guided_at(o, t) || o.cfg_scale == 0.0 ? o.cfg_scale : 1.0;
+}
+
 // The "module" engine. Guided x1 estimate: uncond + w (cond - uncond), both passes in one batch.
 torch::Tensor guided_x1(models::DiTImpl& dit, const torch::Tensor& x, double t, const torch::Tensor& label,
                         const torch::Tensor& mask, const torch::Tensor& sc, double w) {
@@ -57,7 +63,7 @@ torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label,
     auto x1 = torch::zeros_like(x);  // self-conditioning input: the previous estimate
     for (std::int64_t i = 0; i < o.steps; ++i) {
         const double t = time_at(o, i), t_next = time_at(o, i + 1), dt = t_next - t;
-        const double w = guided_at(o, t) || o.cfg_scale == 0.0 ? o.cfg_scale : 1.0;  // unguided: conditional alone
+        const double w = guidance_weight(o, t);
         x1 = guided_x1(dit, x, t, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), w);
         auto v = (x1 - x) / (1.0 - t);
         if (o.method == "heun" && t_next < 1.0 - 1e-9) {
@@ -72,8 +78,8 @@ torch::Tensor integrate_module(models::DiTImpl& dit, const torch::Tensor& label,
     }
     // Refinement: the Euler step from refine_time to 1 lands on the estimate itself.
     for (std::int64_t i = 0; i < o.refine; ++i) {
-        const double w = guided_at(o, o.refine_time) || o.cfg_scale == 0.0 ? o.cfg_scale : 1.0;
-        x1 = guided_x1(dit, x, o.refine_time, label, mask, dit.options().self_condition ? x1 : torch::Tensor(), w);
+        x1 = guided_x1(dit, x, o.refine_time, label, mask, dit.options().self_condition ? x1 : torch::Tensor(),
+                       guidance_weight(o, o.refine_time));
         x = x1 * maskf;
     }
     return x;
