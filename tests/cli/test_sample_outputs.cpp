@@ -70,6 +70,7 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
         REQUIRE(info["attributes"]["sample_steps"] == "20");
         REQUIRE(info["attributes"]["sample_cfg"] == "2");
         REQUIRE(info["attributes"]["sample_seed"] == "0");
+        REQUIRE(info["attributes"]["sample_temperature"] == "1");
         bool steps_column = false;
         for (const auto& p : info["properties"])
             if (p["name"] == "sampling_steps" && p["count"] == 8 && p["min"] == 20.0 && p["max"] == 20.0) steps_column = true;
@@ -91,6 +92,7 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
             REQUIRE(text.find("_adit_system   'crystal'") != std::string::npos);
             REQUIRE(text.find("_adit_sampling_steps   20") != std::string::npos);
             REQUIRE(text.find("_adit_cfg_scale   2") != std::string::npos);
+            REQUIRE(text.find("_adit_noise_temperature   1") != std::string::npos);
             REQUIRE(text.find("_adit_model   'runs/smoke-dit/dit.pt'") != std::string::npos);
         }
         REQUIRE(files == 8);
@@ -117,6 +119,9 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
         REQUIRE(count_occurrences(xyz, "sampling_steps=5") == 3);
         REQUIRE(count_occurrences(xyz, "cfg_scale=1.5") == 3);
         REQUIRE(count_occurrences(xyz, "seed=7") == 3);
+        REQUIRE(count_occurrences(xyz, "noise_temperature=1") == 3);
+        ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 1 --steps 5 --temperature 0.8 --out t.xyz", false);
+        REQUIRE(count_occurrences(adit_cli_test::slurp(dir + "/t.xyz"), "noise_temperature=0.8") == 1);
         ok(dir, "adit sample --model runs/smoke-dit/dit.pt --system molecule -n 2 --steps 5 --out mols --format sdf", false);
         REQUIRE(std::filesystem::exists(dir + "/mols/molecule_0.sdf"));
         REQUIRE(std::filesystem::exists(dir + "/mols/molecule_1.sdf"));

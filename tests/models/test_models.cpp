@@ -9,6 +9,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "adit/core/error.hpp"
 #include "adit/data/batch.hpp"
 #include "adit/models/checkpoint.hpp"
 #include "adit/models/dit.hpp"
@@ -264,6 +265,20 @@ TEST_CASE("A tiny DiT reproduces the moments of a 2-D toy latent distribution", 
     so.steps = 20;
     auto xh = sample::sample_latents(*dit, torch::zeros({n}, torch::kInt64), smask, so).squeeze(1);
     REQUIRE(torch::allclose(xh.mean(0), mu0, 0, 0.1));
+    // At noise temperature 0.5 the flow starts from 0.5 x N(0, I). Between two Gaussians it is an
+    // affine map, so the samples keep the class mean and their covariance shrinks by 0.25.
+    so.method = "euler";
+    so.steps = 40;
+    so.temperature = 0.5;
+    auto xt = sample::sample_latents(*dit, torch::ones({n}, torch::kInt64), smask, so).squeeze(1);
+    auto centred = xt - xt.mean(0);
+    auto cov = centred.t().matmul(centred) / double(n - 1);
+    INFO("temperature 0.5: mean " << xt.mean(0) << " cov " << cov);
+    REQUIRE(torch::allclose(xt.mean(0), mu1, 0, 0.1));
+    REQUIRE(torch::allclose(cov, 0.25 * chol.matmul(chol.t()), 0, 0.03));
+    // Out of (0, 1] it is refused.
+    so.temperature = 1.5;
+    REQUIRE_THROWS_AS(sample::sample_latents(*dit, torch::ones({n}, torch::kInt64), smask, so), adit::Error);
 }
 
 TEST_CASE("The MASA DiT-S twin keeps at most 40% of the attention parameters", "[models][masa]") {

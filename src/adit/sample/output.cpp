@@ -18,6 +18,7 @@ void stamp_provenance(std::vector<Structure>& structures, const SampleProvenance
         s.properties.set("cfg_scale", p.cfg_scale);
         s.properties.set("time_power", p.time_power);
         s.properties.set("refine_passes", double(p.refine));
+        s.properties.set("noise_temperature", p.temperature);
         // A seed beyond 2^53 does not survive a double: keep it as text then.
         if (p.seed < (std::uint64_t(1) << 53)) s.properties.set("seed", double(p.seed));
         else s.properties.set("seed", std::to_string(p.seed));
@@ -46,6 +47,7 @@ void write_hdf5(const std::string& out, const std::vector<Structure>& structures
                                 {"sample_cfg", fmt::format("{}", p.cfg_scale)},
                                 {"sample_time_power", fmt::format("{}", p.time_power)},
                                 {"sample_refine", std::to_string(p.refine)},
+                                {"sample_temperature", fmt::format("{}", p.temperature)},
                                 {"sample_seed", std::to_string(p.seed)},
                                 {"sample_sampler", p.sampler}};
     write_prepared(out, data);

@@ -22,6 +22,7 @@ struct SampleProvenance {
     double cfg_scale = 0;
     double time_power = 1;    // the sampler's time grid (SamplerOptions::time_power)
     std::int64_t refine = 0;  // refinement passes (SamplerOptions::refine)
+    double temperature = 1;   // the starting noise's scale (SamplerOptions::temperature)
     std::uint64_t seed = 0;
     std::string sampler;      // "euler" | "heun"
     std::string command_line; // stored in .h5 files
@@ -32,7 +33,8 @@ struct SampleWriteOptions {
     bool symmetrize = false;           // CIF: space group (spglib)
 };
 
-// Sets the properties system, sampling_steps, cfg_scale, time_power, refine_passes, seed, sampler and model on each structure.
+// Sets the properties system, sampling_steps, cfg_scale, time_power, refine_passes,
+// noise_temperature, seed, sampler and model on each structure.
 void stamp_provenance(std::vector<Structure>& structures, const SampleProvenance& provenance);
 
 // True when `out` names a directory: an existing one, a path ending in '/', or a name without

@@ -28,6 +28,7 @@ void validate(const SamplerOptions& o) {
     if (!(o.guidance_until > 0.0 && o.guidance_until <= 1.0)) fail("guidance_until must be in (0, 1], not {}", o.guidance_until);
     if (o.refine < -1) fail("refinement passes must be >= 0 (or -1: the system's default), not {}", o.refine);
     if (!(o.refine_time > 0.0 && o.refine_time < 1.0)) fail("refine_time must be in (0, 1), not {}", o.refine_time);
+    if (!(o.temperature > 0.0 && o.temperature <= 1.0)) fail("the noise temperature must be in (0, 1], not {}", o.temperature);
 }
 
 // Whether the step starting at t runs the guided pair: any w but 0 and 1 (which need one pass),
@@ -199,7 +200,7 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
     validate(options);
     auto o = options;
     o.refine = std::max<std::int64_t>(o.refine, 0);
-    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask), o);
+    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask) * o.temperature, o);
 }
 
 std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
@@ -275,7 +276,7 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
         auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
                     n_atoms.unsqueeze(1);
         Piece p{start, B, mask, torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device)), {}};
-        p.noise = model.model->sample_noise(p.mask);
+        p.noise = model.model->sample_noise(p.mask) * o.temperature;
         pieces.push_back(std::move(p));
     }
     // Largest batches first, so that no thread is left with a big one at the end.
