@@ -163,7 +163,7 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("A deeper DiT starts from a shallower release (--init): the same function, then trains", "[models][release]") {
+TEST_CASE("A deeper DiT (standard or MASA) starts from a shallower release (--init): the same function, then trains", "[models][release]") {
     torch::set_num_threads(1);
     auto structures = model_test_structures();
     auto dir = release_dir("deepen");
@@ -195,6 +195,30 @@ TEST_CASE("A deeper DiT starts from a shallower release (--init): the same funct
         REQUIRE(torch::allclose(deeper->forward(x, t, batch.system, batch.mask, x), expected, 1e-5, 1e-5));
     }
     REQUIRE(deeper->named_parameters()["blocks.attention.q.weight"].size(0) == 4);
+    // MASA: the shared dictionary is copied whole, the per-layer coefficients into the leading rows.
+    auto masa_options = source.model->options();
+    masa_options.attention = "masa";
+    masa_options.masa_atoms = 2;
+    models::DiT masa(masa_options);
+    {
+        torch::NoGradGuard g;
+        for (auto& p : masa->parameters()) p.copy_(torch::randn_like(p) * 0.3);
+    }
+    masa_options.num_layers = 4;
+    models::DiT deeper_masa(masa_options);
+    models::deepen_into(*masa, *deeper_masa);
+    {
+        torch::NoGradGuard g;
+        masa->eval();
+        deeper_masa->eval();
+        auto expected = masa->forward(x, t, batch.system, batch.mask, x);
+        REQUIRE(expected.abs().max().item<double>() > 0.1);
+        REQUIRE(torch::allclose(deeper_masa->forward(x, t, batch.system, batch.mask, x), expected, 1e-5, 1e-5));
+        auto stored = masa->named_parameters(), grown = deeper_masa->named_parameters();
+        REQUIRE(torch::equal(grown["blocks.attention.q.atoms"], stored["blocks.attention.q.atoms"]));
+        REQUIRE(grown["blocks.attention.q.coefficients"].size(0) == 4);
+        REQUIRE(torch::equal(grown["blocks.attention.q.coefficients"].narrow(0, 0, 2), stored["blocks.attention.q.coefficients"]));
+    }
     options.num_layers = 1;
     models::DiT shallower(options);
     REQUIRE_THROWS_WITH(models::deepen_into(*source.model, *shallower), Catch::Contains("must have more"));

@@ -106,8 +106,6 @@ torch::Tensor DiTImpl::loss(const torch::Tensor& x1, const torch::Tensor& label,
 void deepen_into(const DiTImpl& source, DiTImpl& deeper) {
     const auto& from = source.options();
     const auto& to = deeper.options();
-    if (from.attention != "standard" || to.attention != "standard")
-        fail("deepening needs standard attention (MASA's shared matrices belong to all layers at once)");
     auto same = to_json(from), target = to_json(to);
     same.erase("num_layers");
     target.erase("num_layers");

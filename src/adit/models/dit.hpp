@@ -66,11 +66,13 @@ private:
 };
 TORCH_MODULE(DiT);
 
-// Deepening: copies a trained standard-attention DiT into `deeper`, a freshly built DiT of the
-// same configuration but more layers. The source's blocks become the first layers (the stacked
-// [L, ...] attention banks are copied into their leading slices) and everything else is copied
-// as it is; the added blocks keep their initialisation, whose zero adaLN gates make each one the
-// identity, so `deeper` computes what `source` does until training moves those gates.
+// Deepening: copies a trained DiT into `deeper`, a freshly built DiT of the same configuration
+// but more layers. The source's blocks become the first layers (the stacked [L, ...] banks,
+// biases and MASA coefficients alike, are copied into their leading slices) and everything else
+// is copied as it is, MASA's shared dictionary of matrices included; the added blocks keep their
+// initialisation (MASA: fresh coefficient rows over the trained dictionary), whose zero adaLN
+// gates make each one the identity, so `deeper` computes what `source` does until training
+// moves those gates.
 void deepen_into(const DiTImpl& source, DiTImpl& deeper);
 
 }  // namespace adit::models
