@@ -100,10 +100,10 @@ Command register_sample(CLI::App& parent, const GlobalOptions& global) {
             p.seed = global.seed;
             p.sampler = a->sampler.method;
             p.command_line = fmt::format(
-                "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {}{} --refine {} --refine-time {} "
+                "adit sample --model {} --system {} -n {} --steps {} --time-power {} --cfg {} --guidance-until {} --refine {} --refine-time {} "
                 "--temperature {} --sampler {} --seed {}{}",
                 a->model, a->system, a->n, a->sampler.steps, a->sampler.time_power, a->sampler.cfg_scale,
-                fmt::format(" --guidance-until {}", a->sampler.guidance_until),
+                a->sampler.guidance_until,
                 p.refine, a->sampler.refine_time, p.temperature,
                 a->sampler.method, global.seed, a->raw ? " --raw-weights" : "");
             sample::stamp_provenance(structures, p);

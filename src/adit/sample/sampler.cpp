@@ -176,11 +176,13 @@ std::optional<models::DiTInference> inference_form(models::DiTImpl& dit, const t
     return models::DiTInference(dit, bf16 ? torch::kBFloat16 : torch::kFloat32, o.attention);
 }
 
-// The noise x0 for `mask`, integrated by the engine `fast` stands for.
+// The noise x0 for `mask` (drawn from N(0, I), scaled here by the temperature), integrated by
+// the engine `fast` stands for.
 torch::Tensor integrate(models::DiTImpl& dit, const std::optional<models::DiTInference>& fast, const torch::Tensor& label,
                         const torch::Tensor& mask, const torch::Tensor& x0, const SamplerOptions& o) {
     torch::NoGradGuard no_grad;
-    return fast ? integrate_fast(*fast, label, mask, x0, o) : integrate_module(dit, label, mask, x0, o);
+    const auto start = x0 * o.temperature;
+    return fast ? integrate_fast(*fast, label, mask, start, o) : integrate_module(dit, label, mask, start, o);
 }
 
 }  // namespace
@@ -200,7 +202,7 @@ torch::Tensor sample_latents(models::DiTImpl& dit, const torch::Tensor& label, c
     validate(options);
     auto o = options;
     o.refine = std::max<std::int64_t>(o.refine, 0);
-    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask) * o.temperature, o);
+    return integrate(dit, inference_form(dit, mask.device(), o), label, mask, dit.sample_noise(mask), o);
 }
 
 std::vector<std::string> remove_degenerate(std::vector<Structure>& structures) {
@@ -276,7 +278,7 @@ std::vector<Structure> sample_structures(models::LoadedDiT& model, const std::st
         auto mask = torch::arange(N, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(0) <
                     n_atoms.unsqueeze(1);
         Piece p{start, B, mask, torch::full({B}, label, torch::TensorOptions().dtype(torch::kInt64).device(device)), {}};
-        p.noise = model.model->sample_noise(p.mask) * o.temperature;
+        p.noise = model.model->sample_noise(p.mask);
         pieces.push_back(std::move(p));
     }
     // Largest batches first, so that no thread is left with a big one at the end.
