@@ -163,6 +163,54 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("A DiT release can leave its VAE out and decode with the VAE release next to it (--vae-file)", "[models][release]") {
+    torch::set_num_threads(1);
+    auto structures = model_test_structures();
+    auto dir = release_dir("external_vae");
+    auto vae = train::train_vae(small_vae_config(2, 1e-3), structures, {}, dir + "/vae", {});
+    auto other_vae = train::train_vae(small_vae_config(3, 1e-3), structures, {}, dir + "/other", {});
+    models::export_release(vae.checkpoint, dir + "/vae-release.pt");
+    models::export_release(other_vae.checkpoint, dir + "/other-release.pt");
+    auto dit = train::train_dit(small_dit_config(2), dir + "/vae-release.pt", structures, dir + "/dit", {});
+    models::export_release(dit.checkpoint, dir + "/dit-embedded.pt");
+
+    auto r = models::export_release(dit.checkpoint, dir + "/dit-external.pt", models::ReleaseDtype::fp16, false,
+                                    dir + "/vae-release.pt");
+    CHECK(std::find(r.dropped.begin(), r.dropped.end(), "embedded VAE (decodes with vae-release.pt)") != r.dropped.end());
+    CHECK(r.bytes_out < std::filesystem::file_size(dir + "/dit-embedded.pt"));
+    auto embedded = models::load_dit(dir + "/dit-embedded.pt"), external = models::load_dit(dir + "/dit-external.pt");
+    CHECK(external.metadata["external_vae"]["name"] == "vae-release.pt");
+    CHECK(external.metadata["vae_metadata"]["config"]["model"] == embedded.metadata["vae_metadata"]["config"]["model"]);
+    sample::SamplerOptions so;
+    so.steps = 4;
+    for (const std::string system : {"molecule", "crystal"}) {
+        torch::manual_seed(5);
+        auto expected = sample::sample_structures(embedded, system, 3, so);
+        torch::manual_seed(5);
+        auto got = sample::sample_structures(external, system, 3, so);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CHECK(got[i].numbers == expected[i].numbers);
+            CHECK(got[i].positions == expected[i].positions);
+        }
+    }
+
+    // Another VAE is refused at export, and at load in place of the recorded one.
+    REQUIRE_THROWS_WITH(models::export_release(dit.checkpoint, dir + "/x.pt", models::ReleaseDtype::fp16, false,
+                                               dir + "/other-release.pt"),
+                        Catch::Contains("is not the VAE"));
+    REQUIRE_THROWS_WITH(models::export_release(vae.checkpoint, dir + "/x.pt", models::ReleaseDtype::fp16, false,
+                                               dir + "/vae-release.pt"),
+                        Catch::Contains("applies to DiT files"));
+    std::filesystem::create_directories(dir + "/alone");
+    std::filesystem::copy_file(dir + "/dit-external.pt", dir + "/alone/dit-external.pt");
+    REQUIRE_THROWS_WITH(models::load_dit(dir + "/alone/dit-external.pt"), Catch::Contains("must sit in the same folder"));
+    std::filesystem::copy_file(dir + "/other-release.pt", dir + "/alone/vae-release.pt");
+    REQUIRE_THROWS_WITH(models::load_dit(dir + "/alone/dit-external.pt"),
+                        Catch::Contains("is not the VAE this DiT was released with"));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("A deeper DiT (standard or MASA) starts from a shallower release (--init): the same function, then trains", "[models][release]") {
     torch::set_num_threads(1);
     auto structures = model_test_structures();

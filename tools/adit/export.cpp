@@ -15,7 +15,7 @@ namespace adit::cli {
 Command register_export(CLI::App& parent, const GlobalOptions&) {
     auto* app = parent.add_subcommand("export", "Write a model's release file: EMA weights in half precision, no training state");
     struct Args {
-        std::string model, out, dtype = "fp16";
+        std::string model, out, dtype = "fp16", vae_file;
         bool json = false, sampling_only = false;
     };
     auto a = std::make_shared<Args>();
@@ -29,13 +29,18 @@ Command register_export(CLI::App& parent, const GlobalOptions&) {
     app->add_flag("--sampling-only", a->sampling_only,
                   "DiT files: leave out the embedded VAE's encoder (the release samples and decodes, but cannot "
                   "encode, train or compress)");
+    app->add_option("--vae-file", a->vae_file,
+                    "DiT files: leave the embedded VAE out and decode with this VAE release instead (the one the DiT "
+                    "was trained with, checked; ship it in the same folder: its name and SHA-256 are recorded)")
+        ->check(CLI::ExistingFile);
     app->add_flag("--json", a->json, "print the report as JSON");
     Command c;
     c.app = app;
     c.run = [a]() {
         return guarded("export", [&]() {
             if (a->out == a->model) fail("--out must differ from --model (the checkpoint is kept)");
-            auto r = models::export_release(a->model, a->out, models::parse_release_dtype(a->dtype), a->sampling_only);
+            auto r = models::export_release(a->model, a->out, models::parse_release_dtype(a->dtype), a->sampling_only,
+                                            a->vae_file);
             nlohmann::json j = {{"model", a->model},          {"out", a->out},
                                 {"kind", r.kind},             {"step", r.step},
                                 {"dtype", a->dtype},          {"weights", r.ema_weights ? "ema" : "model"},

@@ -38,8 +38,12 @@ int info_model(const std::string& path, bool json) {
     print_model(d["model"]);
     print_counts(d["kind"].get<std::string>(), d["parameters"]);
     if (d.contains("vae")) {
-        std::cout << (d["vae"].value("decoder_only", false) ? "embedded VAE (decoder only: a sampling-only release):\n"
-                                                            : "embedded VAE:\n");
+        if (d["vae"].contains("file"))
+            std::cout << fmt::format("VAE: the release {} in the same folder (SHA-256 checked)\n",
+                                     d["vae"]["file"].value("name", "?"));
+        else
+            std::cout << (d["vae"].value("decoder_only", false) ? "embedded VAE (decoder only: a sampling-only release):\n"
+                                                                : "embedded VAE:\n");
         print_model(d["vae"]["model"]);
         print_counts("vae", d["vae"]["parameters"]);
     }

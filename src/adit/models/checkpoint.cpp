@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "adit/core/error.hpp"
+#include "adit/io/hdf5_store.hpp"
 #include "adit/nn/device.hpp"
 
 namespace adit::models {
@@ -103,11 +104,33 @@ LoadedDiT load_dit(const std::string& path, bool ema) {
     if (ema) load_ema_into(archive, *r.model);
     r.model->eval();
     torch::serialize::InputArchive vae_archive;
-    if (!archive.try_read("vae", vae_archive)) fail("{}: DiT checkpoint has no embedded VAE", path);
-    auto vae_meta = metadata_of(vae_archive, path + " (embedded VAE)", "vae");
-    r.vae = build_vae(vae_archive, vae_meta, /*ema=*/false, path + " (embedded VAE)");  // stored with its EMA weights applied
-    r.metadata["vae_metadata"] = vae_meta;
+    if (archive.try_read("vae", vae_archive)) {
+        auto vae_meta = metadata_of(vae_archive, path + " (embedded VAE)", "vae");
+        r.vae = build_vae(vae_archive, vae_meta, /*ema=*/false, path + " (embedded VAE)");  // stored with its EMA weights applied
+        r.metadata["vae_metadata"] = vae_meta;
+    } else if (meta.contains("external_vae")) {
+        auto vae = load_release_vae(path, meta["external_vae"]);
+        r.vae = vae.model;
+        r.metadata["vae_metadata"] = vae.metadata;
+    } else {
+        fail("{}: DiT checkpoint has no embedded VAE", path);
+    }
     return r;
+}
+
+LoadedVAE load_release_vae(const std::string& dit_path, const json& external_vae) {
+    const std::string name = external_vae.value("name", "");
+    const std::string expected = external_vae.value("sha256", "");
+    if (name.empty() || expected.empty()) fail("{}: unreadable external_vae entry {}", dit_path, external_vae.dump());
+    const auto resolved = (std::filesystem::path(dit_path).parent_path() / name).string();
+    if (!std::filesystem::exists(resolved))
+        fail("{}: this DiT release decodes with the VAE release {}, which must sit in the same folder; {} does not exist",
+             dit_path, name, resolved);
+    const auto digest = file_sha256(resolved);
+    if (digest != expected)
+        fail("{}: {} is not the VAE this DiT was released with (SHA-256 {}, expected {})", dit_path, resolved, digest,
+             expected);
+    return load_vae(resolved, /*ema=*/true);
 }
 
 namespace {
@@ -135,6 +158,7 @@ json describe_checkpoint(const std::string& path) {
         out["vae"] = {{"model", m.metadata["vae_metadata"]["config"]["model"]},
                       {"parameters", counts_json(*m.vae, m.vae->unstored_module_names())},
                       {"decoder_only", m.vae->decoder_only()}};
+        if (meta.contains("external_vae")) out["vae"]["file"] = meta["external_vae"];
         if (meta.contains("atom_count_histogram")) out["atom_count_histogram"] = meta["atom_count_histogram"];
     }
     return out;

@@ -3,7 +3,8 @@
 //               vocabulary, normalisation constants, training step, atom-count histograms (dit);
 //   "model"     the raw parameters and buffers;  "ema"  the EMA shadow parameters (by name);
 //   "optimizer", "rng"  training state for --resume;  "vae"  (dit only) the embedded VAE
-//               (its metadata and EMA weights) so that one file samples.
+//               (its metadata and EMA weights) so that one file samples; a release exported with
+//               --vae-file has none: its metadata's "external_vae" names the VAE release next to it.
 // Metadata is checked at load: a wrong format version or kind is an adit::Error naming the file.
 #pragma once
 
@@ -42,7 +43,11 @@ struct LoadedDiT {
 // Builds the model from the stored config and loads its weights; `ema` picks the EMA weights
 // (what sampling should use) when the file has them. Models are returned in eval mode on CPU.
 LoadedVAE load_vae(const std::string& path, bool ema = true);
+// A DiT release written with `adit export --vae-file` holds no VAE: its metadata's "external_vae"
+// names a VAE release in the same folder and that file's SHA-256, and load_dit loads it from there
+// (load_release_vae: an adit::Error when the file is missing or differs).
 LoadedDiT load_dit(const std::string& path, bool ema = true);
+LoadedVAE load_release_vae(const std::string& dit_path, const nlohmann::json& external_vae);
 // Either kind, for `adit info`: returns the kind and parameter counts of every network.
 nlohmann::json describe_checkpoint(const std::string& path);
 

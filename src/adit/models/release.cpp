@@ -11,7 +11,9 @@
 #include <set>
 
 #include "adit/core/error.hpp"
+#include "adit/io/hdf5_store.hpp"
 #include "adit/io/text_file.hpp"
+#include "adit/models/checkpoint.hpp"
 #include "adit/models/vae.hpp"
 
 namespace adit::models {
@@ -35,6 +37,9 @@ struct Exporter {
     torch::ScalarType half;
     ReleaseReport& report;
     bool sampling_only = false;
+    // --vae-file: {name, sha256} of the VAE release the DiT decodes with (metadata "external_vae");
+    // the embedded VAE is then left out.
+    json external_vae;
 
     torch::Tensor shrink(const torch::Tensor& t) {
         report.parameters += t.numel();
@@ -113,12 +118,17 @@ struct Exporter {
                 in.read(key, v);
                 auto meta = json::parse(v.toStringRef());
                 if (!meta.contains("release")) meta["release"] = stamp;
-                else meta["release"]["sampling_only"] = sampling_only;  // a release made sampling-only keeps its stamp
+                else if (sampling_only) meta["release"]["sampling_only"] = true;  // a release made sampling-only keeps its stamp
                 if (decoder_only) meta["decoder_only"] = true;
+                if (top && !external_vae.is_null()) meta["external_vae"] = external_vae;
                 out.write(key, c10::IValue(meta.dump()));
                 continue;
             }
             torch::serialize::InputArchive sub;
+            if (key == "vae" && !external_vae.is_null()) {
+                report.dropped.push_back("embedded VAE (decodes with " + external_vae["name"].get<std::string>() + ")");
+                continue;
+            }
             if (key == "vae" && in.try_read(key, sub)) {  // a DiT's embedded VAE: a checkpoint of its own
                 torch::serialize::OutputArchive o(out.compilation_unit());
                 copy_checkpoint(sub, o, release, /*top=*/false);
@@ -154,9 +164,42 @@ json read_metadata(torch::serialize::InputArchive& archive, const std::string& p
     fail("{}: not an adit model file (no metadata)", path);
 }
 
+// --vae-file: the DiT at dit_path must decode with exactly the VAE in vae_path (same config and
+// normalisation, the same weights once both are in half precision), or an adit::Error.
+void check_same_vae(const std::string& dit_path, const std::string& vae_path) {
+    auto dit = load_dit(dit_path, /*ema=*/true);
+    auto vae = load_vae(vae_path, /*ema=*/true);
+    const auto& embedded = dit.metadata["vae_metadata"];
+    if (embedded["config"]["model"] != vae.metadata["config"]["model"] ||
+        embedded.value("normalization", json()) != vae.metadata.value("normalization", json()))
+        fail("--vae-file: {} has another VAE config or normalisation than the VAE embedded in {}", vae_path, dit_path);
+    std::map<std::string, torch::Tensor> theirs;
+    for (const auto& p : vae.model->named_parameters()) theirs[p.key()] = p.value();
+    for (const auto& b : vae.model->named_buffers()) theirs[b.key()] = b.value();
+    auto unstored = [&](const std::string& name) {
+        for (const auto& m : dit.vae->unstored_module_names())
+            if (name.rfind(m + ".", 0) == 0) return true;
+        return false;
+    };
+    auto compare = [&](const std::string& name, const torch::Tensor& mine) {
+        if (unstored(name)) return;  // a sampling-only release's VAE has no encoder to compare
+        auto it = theirs.find(name);
+        const bool same = it != theirs.end() && it->second.sizes() == mine.sizes() &&
+                          (mine.is_floating_point() ? mine.to(torch::kHalf).equal(it->second.to(torch::kHalf))
+                                                    : mine.equal(it->second));
+        if (!same)
+            fail("--vae-file: {} is not the VAE {} was trained with (they differ at {}); give the VAE release it was "
+                 "trained with",
+                 vae_path, dit_path, name);
+    };
+    for (const auto& p : dit.vae->named_parameters()) compare(p.key(), p.value());
+    for (const auto& b : dit.vae->named_buffers()) compare(b.key(), b.value());
+}
+
 }  // namespace
 
-ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype, bool sampling_only) {
+ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype, bool sampling_only,
+                             const std::string& vae_file) {
     if (!std::filesystem::exists(in)) fail("{}: no such file", in);
     torch::serialize::InputArchive archive;
     try {
@@ -166,20 +209,30 @@ ReleaseReport export_release(const std::string& in, const std::string& out, Rele
     }
     ReleaseReport report;
     const json meta = read_metadata(archive, in);
-    // A release can still be made sampling-only; anything else would export it twice.
-    if (meta.contains("release") && (!sampling_only || meta["release"].value("sampling_only", false)))
+    // A release can still be made sampling-only or given a --vae-file; anything else would export it twice.
+    const bool adds = (sampling_only && !meta.value("release", json::object()).value("sampling_only", false)) ||
+                      (!vae_file.empty() && !meta.contains("external_vae"));
+    if (meta.contains("release") && !adds)
         fail("{}: already a release file (exported from {})", in, meta["release"].value("source", "?"));
     report.kind = meta.contains("kind") ? meta["kind"].get<std::string>() : meta.value("format", "unknown");
     report.step = meta.value("step", std::int64_t(0));
     if (sampling_only && report.kind != "dit")
         fail("{}: --sampling-only applies to DiT files (it drops the embedded VAE's encoder); this is a {} file", in, report.kind);
+    if (!vae_file.empty() && report.kind != "dit")
+        fail("{}: --vae-file applies to DiT files (it leaves the embedded VAE out); this is a {} file", in, report.kind);
     report.bytes_in = std::filesystem::file_size(in);
 
     json release = {{"precision", dtype == ReleaseDtype::fp16 ? "fp16" : "bf16"},
                     {"source", std::filesystem::path(in).filename().string()},
                     {"min_half_elements", kReleaseMinHalfElements},
                     {"sampling_only", sampling_only}};
-    Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report, sampling_only};
+    Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report, sampling_only, json()};
+    if (!vae_file.empty()) {
+        if (!std::filesystem::exists(vae_file)) fail("--vae-file: {} does not exist", vae_file);
+        check_same_vae(in, vae_file);
+        exporter.external_vae = {{"name", std::filesystem::path(vae_file).filename().string()},
+                                 {"sha256", file_sha256(vae_file)}};
+    }
     torch::serialize::OutputArchive result;
     exporter.copy_checkpoint(archive, result, release, /*top=*/true);
     if (meta.contains("release")) report.ema_weights = meta["release"].value("weights", "") == "ema";

@@ -37,7 +37,11 @@ struct ReleaseReport {
 // Writes the release of checkpoint `in` to `out` (atomically: a temporary file, then a rename).
 // sampling_only: a DiT file only (anything else is an adit::Error); the input may then be a
 // DiT release already (its stamp is kept, its weights copied as they are).
+// vae_file: a DiT file only; the release leaves the embedded VAE out altogether and records the
+// name and SHA-256 of this VAE release instead, which must hold the very VAE the DiT was trained
+// with (checked) and must ship in the same folder (load_dit reads it from there). The DiT's own
+// budget then grows by the embedded decoder's size (~3.7 MB for the shipped VAE).
 ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype = ReleaseDtype::fp16,
-                             bool sampling_only = false);
+                             bool sampling_only = false, const std::string& vae_file = "");
 
 }  // namespace adit::models
