@@ -53,6 +53,23 @@ double max_relative_difference(torch::nn::Module& a, torch::nn::Module& b) {
     return diff / scale;
 }
 
+// Two loaded DiTs that must sample the same structures (4 steps, 3 molecules and 3 crystals, one seed).
+void check_same_samples(models::LoadedDiT& a, models::LoadedDiT& b, std::uint64_t seed) {
+    sample::SamplerOptions so;
+    so.steps = 4;
+    for (const std::string system : {"molecule", "crystal"}) {
+        torch::manual_seed(seed);
+        auto expected = sample::sample_structures(a, system, 3, so);
+        torch::manual_seed(seed);
+        auto got = sample::sample_structures(b, system, 3, so);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CHECK(got[i].numbers == expected[i].numbers);
+            CHECK(got[i].positions == expected[i].positions);
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("A VAE release holds the EMA weights in fp16, loads as fp32 and seeds a new run", "[models][release]") {
@@ -135,19 +152,7 @@ TEST_CASE("A DiT release carries its embedded VAE in fp16 too", "[models][releas
     auto both = models::load_dit(dir + "/dit-fp16.pt"), sampler_only = models::load_dit(dir + "/dit-sampling.pt");
     CHECK_FALSE(both.vae->decoder_only());
     REQUIRE(sampler_only.vae->decoder_only());
-    sample::SamplerOptions so;
-    so.steps = 4;
-    for (const std::string system : {"molecule", "crystal"}) {
-        torch::manual_seed(11);
-        auto expected = sample::sample_structures(both, system, 3, so);
-        torch::manual_seed(11);
-        auto got = sample::sample_structures(sampler_only, system, 3, so);
-        REQUIRE(got.size() == expected.size());
-        for (std::size_t i = 0; i < got.size(); ++i) {
-            CHECK(got[i].numbers == expected[i].numbers);
-            CHECK(got[i].positions == expected[i].positions);
-        }
-    }
+    check_same_samples(both, sampler_only, 11);
     auto batch = data::collate({structures[0]});
     REQUIRE_THROWS_WITH(sampler_only.vae->encode(batch), Catch::Contains("sampling-only"));
     REQUIRE_THROWS_WITH(models::export_release(vae.checkpoint, dir + "/vae-sampling.pt", models::ReleaseDtype::fp16, true),
@@ -181,19 +186,7 @@ TEST_CASE("A DiT release can leave its VAE out and decode with the VAE release n
     auto embedded = models::load_dit(dir + "/dit-embedded.pt"), external = models::load_dit(dir + "/dit-external.pt");
     CHECK(external.metadata["external_vae"]["name"] == "vae-release.pt");
     CHECK(external.metadata["vae_metadata"]["config"]["model"] == embedded.metadata["vae_metadata"]["config"]["model"]);
-    sample::SamplerOptions so;
-    so.steps = 4;
-    for (const std::string system : {"molecule", "crystal"}) {
-        torch::manual_seed(5);
-        auto expected = sample::sample_structures(embedded, system, 3, so);
-        torch::manual_seed(5);
-        auto got = sample::sample_structures(external, system, 3, so);
-        REQUIRE(got.size() == expected.size());
-        for (std::size_t i = 0; i < got.size(); ++i) {
-            CHECK(got[i].numbers == expected[i].numbers);
-            CHECK(got[i].positions == expected[i].positions);
-        }
-    }
+    check_same_samples(embedded, external, 5);
 
     // Another VAE is refused at export, and at load in place of the recorded one.
     REQUIRE_THROWS_WITH(models::export_release(dit.checkpoint, dir + "/x.pt", models::ReleaseDtype::fp16, false,
