@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The staged recipe's first device call (docs/gpu.md): build adit once and put what later calls
+# need in $ADIT_STAGE (default /tmp/w), outside the tree that every call re-syncs (a later call
+# removes what an earlier one wrote in the tree and any carried path it does not name again):
+#   the binary (adit), the library environment (env.sh), configs/, and the FILES given (into data/).
+#   tools/gpu/stage.sh [FILE...]              build + stage (call 1: carry .device and FILE...)
+#   tools/gpu/stage.sh --files-only FILE...   stage more files (a later call's carried data)
+# Then tools/gpu/staged_train.sh runs training segments from the stage. ADIT_BIN=path skips the
+# build and stages that binary instead (for trying the recipe on a CPU build).
+set -o pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+stage="${ADIT_STAGE:-/tmp/w}"
+build=1
+[ "$1" = "--files-only" ] && { build=0; shift; }
+mkdir -p "$stage/data" "$stage/configs" "$stage/runs" || exit 1
+if [ $build = 1 ]; then
+  bin="$ADIT_BIN"
+  if [ -z "$bin" ]; then
+    start=$(date +%s)
+    source "$here/tools/gpu/build.sh" adit > "$stage/build.log" 2>&1 || { tail -30 "$stage/build.log"; exit 1; }
+    echo "stage: built adit in $(( $(date +%s) - start )) s"
+    bin="${ADIT_BUILD_DIR:-$here/build-cuda}/adit"
+  fi
+  cp "$bin" "$stage/adit" || exit 1
+  # deps.sh's variables (empty on a CPU build): the stage's programs find the carried libraries.
+  declare -p LD_LIBRARY_PATH BABEL_LIBDIR BABEL_DATADIR > "$stage/env.sh" 2>/dev/null || : > "$stage/env.sh"
+  cp "$here"/configs/*.toml "$stage/configs/" || exit 1
+fi
+[ $# -gt 0 ] && { cp "$@" "$stage/data/" || exit 1; }
+echo "stage: $stage holds $(ls "$stage/data" | wc -l) data files: $(ls "$stage/data" | tr '\n' ' ')"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One training segment run from the stage that tools/gpu/stage.sh set up ($ADIT_STAGE, default
+# /tmp/w; paths in the arguments are relative to it: data/..., configs/...):
+#   tools/gpu/staged_train.sh NAME SECONDS vae|dit [adit train options, --out excepted]
+# trains into runs/NAME for at most SECONDS (then SIGINT: the checkpoint is written), continuing
+# with --resume when runs/NAME already holds a checkpoint (an --init among the options is then
+# dropped), exports the release (options in $ADIT_EXPORT, default --sampling-only for a DiT; e.g.
+# ADIT_EXPORT="--vae-file data/vae-joint-small.pt") and puts it into $OUT in 8 MB pieces (files
+# over ~16 MB do not come back) with its SHA-256, and the log. ADIT_THREADS sets adit's --threads
+# (8 each for two jobs on the 16-core machine). Start several with & and wait:
+# jobs side by side share the GPU. Rejoin at home: cat NAME-release.pt.part-* > NAME-release.pt
+set -o pipefail
+name="$1" seconds="$2" kind="$3"
+shift 3 || { echo "usage: $0 NAME SECONDS vae|dit [adit train options]" >&2; exit 2; }
+stage="${ADIT_STAGE:-/tmp/w}"
+out="${OUT:-$stage/out}"
+cd "$stage" || exit 1
+source ./env.sh
+mkdir -p "$out" runs
+args=()
+if [ -f "runs/$name/$kind.pt" ]; then
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "--init" ]; then shift 2; continue; fi
+    args+=("$1"); shift
+  done
+  args+=(--resume)
+else
+  args=("$@")
+fi
+log="runs/$name.log"
+echo "segment $name: ${seconds} s from $(date -u +%FT%TZ): adit train $kind ${args[*]}" >> "$log"
+timeout -k 60 -s INT "$seconds" ./adit ${ADIT_THREADS:+--threads $ADIT_THREADS} --device "${ADIT_DEVICE:-cuda}" train "$kind" --out "runs/$name" "${args[@]}" \
+  >> "$log" 2>&1
+rc=$?  # 124: the time was up and SIGINT wrote the checkpoint
+echo "segment $name: rc=$rc at $(date -u +%FT%TZ)" >> "$log"
+cp "$log" "$out/"
+[ -f "runs/$name/$kind.pt" ] || { tail -20 "$log"; exit 1; }
+export_args=(${ADIT_EXPORT-$([ "$kind" = dit ] && echo --sampling-only)})
+rm -f "runs/$name-release.pt"
+./adit export --model "runs/$name/$kind.pt" --out "runs/$name-release.pt" "${export_args[@]}" >> "$out/$name.log" 2>&1 || {
+  tail -5 "$out/$name.log"; exit 1; }
+(cd runs && split -b 8M "$name-release.pt" "$out/$name-release.pt.part-" && sha256sum "$name-release.pt" > "$out/$name-release.sha256")
+grep -E "wrote|interrupted|error" "$log" | tail -3
