@@ -23,7 +23,7 @@ if [ $build = 1 ]; then
   fi
   cp "$bin" "$stage/adit" || exit 1
   # deps.sh's variables (empty on a CPU build): the stage's programs find the carried libraries.
-  declare -p LD_LIBRARY_PATH BABEL_LIBDIR BABEL_DATADIR > "$stage/env.sh" 2>/dev/null || : > "$stage/env.sh"
+  { declare -p LD_LIBRARY_PATH BABEL_LIBDIR BABEL_DATADIR 2>/dev/null; true; } > "$stage/env.sh"
   cp "$here"/configs/*.toml "$stage/configs/" || exit 1
 fi
 [ $# -gt 0 ] && { cp "$@" "$stage/data/" || exit 1; }
