@@ -92,6 +92,26 @@ LoadedVAE load_vae(const std::string& path, bool ema) {
     return LoadedVAE{build_vae(archive, meta, ema, path), meta};
 }
 
+namespace {
+// The VAE of a DiT release exported with --vae-file (its metadata's "external_vae": the VAE
+// release's file name and SHA-256), read from the DiT's folder; an adit::Error when the file is
+// missing or is another file.
+LoadedVAE load_release_vae(const std::string& dit_path, const json& external_vae) {
+    const std::string name = external_vae.value("name", "");
+    const std::string expected = external_vae.value("sha256", "");
+    if (name.empty() || expected.empty()) fail("{}: unreadable external_vae entry {}", dit_path, external_vae.dump());
+    const auto resolved = (std::filesystem::path(dit_path).parent_path() / name).string();
+    if (!std::filesystem::exists(resolved))
+        fail("{}: this DiT release decodes with the VAE release {}, which must sit in the same folder; {} does not exist",
+             dit_path, name, resolved);
+    const auto digest = file_sha256(resolved);
+    if (digest != expected)
+        fail("{}: {} is not the VAE this DiT was released with (SHA-256 {}, expected {})", dit_path, resolved, digest,
+             expected);
+    return load_vae(resolved, /*ema=*/true);
+}
+}  // namespace
+
 LoadedDiT load_dit(const std::string& path, bool ema) {
     auto archive = open_archive(path);
     auto meta = metadata_of(archive, path, "dit");
@@ -116,21 +136,6 @@ LoadedDiT load_dit(const std::string& path, bool ema) {
         fail("{}: DiT checkpoint has no embedded VAE", path);
     }
     return r;
-}
-
-LoadedVAE load_release_vae(const std::string& dit_path, const json& external_vae) {
-    const std::string name = external_vae.value("name", "");
-    const std::string expected = external_vae.value("sha256", "");
-    if (name.empty() || expected.empty()) fail("{}: unreadable external_vae entry {}", dit_path, external_vae.dump());
-    const auto resolved = (std::filesystem::path(dit_path).parent_path() / name).string();
-    if (!std::filesystem::exists(resolved))
-        fail("{}: this DiT release decodes with the VAE release {}, which must sit in the same folder; {} does not exist",
-             dit_path, name, resolved);
-    const auto digest = file_sha256(resolved);
-    if (digest != expected)
-        fail("{}: {} is not the VAE this DiT was released with (SHA-256 {}, expected {})", dit_path, resolved, digest,
-             expected);
-    return load_vae(resolved, /*ema=*/true);
 }
 
 namespace {

@@ -45,9 +45,8 @@ struct LoadedDiT {
 LoadedVAE load_vae(const std::string& path, bool ema = true);
 // A DiT release written with `adit export --vae-file` holds no VAE: its metadata's "external_vae"
 // names a VAE release in the same folder and that file's SHA-256, and load_dit loads it from there
-// (load_release_vae: an adit::Error when the file is missing or differs).
+// (an adit::Error when the file is missing or differs).
 LoadedDiT load_dit(const std::string& path, bool ema = true);
-LoadedVAE load_release_vae(const std::string& dit_path, const nlohmann::json& external_vae);
 // Either kind, for `adit info`: returns the kind and parameter counts of every network.
 nlohmann::json describe_checkpoint(const std::string& path);
 
