@@ -5,8 +5,11 @@
 #   the binary (adit), the library environment (env.sh), configs/, and the FILES given (into data/).
 #   tools/gpu/stage.sh [FILE...]              build + stage (call 1: carry .device and FILE...)
 #   tools/gpu/stage.sh --files-only FILE...   stage more files (a later call's carried data)
-# Then tools/gpu/staged_train.sh runs training segments from the stage. ADIT_BIN=path skips the
-# build and stages that binary instead (for trying the recipe on a CPU build).
+# Then tools/gpu/staged_train.sh runs training segments from the stage. A build also sends the
+# binary home through $OUT (adit.part-*, adit.sha256: `tools/gpu/pieces.sh join DIR adit
+# .gpubin/adit`), so that a later session on the same machine image can skip the ~300 s build:
+# ADIT_BIN=.gpubin/adit stages that binary instead, with .device's libraries, and builds only if
+# it does not start there. (ADIT_BIN=build/adit tries the recipe with a CPU build.)
 set -o pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 stage="${ADIT_STAGE:-/tmp/w}"
@@ -14,14 +17,26 @@ build=1
 [ "$1" = "--files-only" ] && { build=0; shift; }
 mkdir -p "$stage/data" "$stage/configs" "$stage/runs" || exit 1
 if [ $build = 1 ]; then
-  bin="$ADIT_BIN"
-  if [ -z "$bin" ]; then
+  built=0
+  if [ -n "$ADIT_BIN" ]; then
+    cp "$ADIT_BIN" "$stage/adit" && chmod +x "$stage/adit" || exit 1  # pieces joined by cat lose +x
+    if [ "${ADIT_DEVICE:-cuda}" != cpu ] && [ -f "$here/.device/device/deps.sh" ]; then
+      source "$here/.device/device/deps.sh" "$here/.device/debs" > /dev/null || exit 1
+    fi
+    if ! "$stage/adit" --version > /dev/null 2> "$stage/prebuilt.log"; then
+      echo "stage: $ADIT_BIN does not start here ($(head -c 300 "$stage/prebuilt.log")); building instead"
+      built=1
+    fi
+  else
+    built=1
+  fi
+  if [ $built = 1 ]; then
     start=$(date +%s)
     source "$here/tools/gpu/build.sh" adit > "$stage/build.log" 2>&1 || { tail -30 "$stage/build.log"; exit 1; }
     echo "stage: built adit in $(( $(date +%s) - start )) s"
-    bin="${ADIT_BUILD_DIR:-$here/build-cuda}/adit"
+    cp "${ADIT_BUILD_DIR:-$here/build-cuda}/adit" "$stage/adit" || exit 1
+    [ -n "$OUT" ] && { "$here/tools/gpu/pieces.sh" split "$stage/adit" "$OUT" || exit 1; }
   fi
-  cp "$bin" "$stage/adit" || exit 1
   # deps.sh's variables (empty on a CPU build): the stage's programs find the carried libraries.
   { declare -p LD_LIBRARY_PATH BABEL_LIBDIR BABEL_DATADIR 2>/dev/null; true; } > "$stage/env.sh"
   cp "$here"/configs/*.toml "$stage/configs/" || exit 1

@@ -9,14 +9,27 @@
 # over ~16 MB do not come back) with its SHA-256, and the log. ADIT_THREADS sets adit's --threads
 # (8 each for two jobs on the 16-core machine). Start several with & and wait:
 # jobs side by side share the GPU. Rejoin at home: cat NAME-release.pt.part-* > NAME-release.pt
+#
+# Across sessions (the machine keeps nothing): the full checkpoint (optimiser state included) is
+# split into 15 MiB pieces waiting in back/ (NAME-KIND.pt.part-*, NAME-KIND.pt.sha256); bring them
+# home with `tools/gpu/pieces.sh send` at the end of this call and of the next calls. A later
+# session stages them again (`stage.sh --files-only` puts them in data/) and this script joins
+# and checks them into runs/NAME/KIND.pt before the segment, which then resumes exactly.
 set -o pipefail
 name="$1" seconds="$2" kind="$3"
 shift 3 || { echo "usage: $0 NAME SECONDS vae|dit [adit train options]" >&2; exit 2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 stage="${ADIT_STAGE:-/tmp/w}"
 out="${OUT:-$stage/out}"
+mkdir -p "$out" && out="$(cd "$out" && pwd)" || exit 1  # a relative $OUT still names the caller's folder
 cd "$stage" || exit 1
 source ./env.sh
-mkdir -p "$out" runs
+mkdir -p runs
+full="$name-$kind.pt"  # the full checkpoint's name in data/ (carried pieces) and back/ (pieces to send)
+if [ ! -f "runs/$name/$kind.pt" ] && ls "data/$full".part-* > /dev/null 2>&1; then
+  "$here/tools/gpu/pieces.sh" join data "$full" "runs/$name/$kind.pt" || exit 1
+  rm -f "data/$full".part-*
+fi
 args=()
 if [ -f "runs/$name/$kind.pt" ]; then
   while [ $# -gt 0 ]; do
@@ -40,4 +53,6 @@ rm -f "runs/$name-release.pt"
 ./adit export --model "runs/$name/$kind.pt" --out "runs/$name-release.pt" "${export_args[@]}" >> "$out/$name.log" 2>&1 || {
   tail -5 "$out/$name.log"; exit 1; }
 (cd runs && split -b 8M "$name-release.pt" "$out/$name-release.pt.part-" && sha256sum "$name-release.pt" > "$out/$name-release.sha256")
+"$here/tools/gpu/pieces.sh" split "runs/$name/$kind.pt" back "$full" > /dev/null || exit 1
+echo "segment $name: the full checkpoint waits in $stage/back as $(ls back/"$full".part-* | wc -l) pieces"
 grep -E "wrote|interrupted|error" "$log" | tail -3
