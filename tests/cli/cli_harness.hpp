@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -57,6 +58,16 @@ inline std::size_t count_occurrences(const std::string& text, const std::string&
     std::size_t n = 0;
     for (auto k = text.find(what); k != std::string::npos; k = text.find(what, k + 1)) ++n;
     return n;
+}
+
+// step -> loss, from an `adit train --loss-log` file.
+inline std::map<int, double> read_loss_log(const std::string& path) {
+    std::map<int, double> out;
+    std::ifstream in(path);
+    int step = 0;
+    double loss = 0;
+    while (in >> step >> loss) out[step] = loss;
+    return out;
 }
 
 inline bool readme_has(const std::string& command) {

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,6 +19,7 @@
 
 namespace {
 
+using adit_cli_test::read_loss_log;
 using adit_cli_test::Run;
 
 // Runs `command` in `dir` (stderr appended to dir/stderr.log) with "adit" replaced by the built binary.
@@ -32,16 +32,6 @@ Run documented(const std::string& dir, const std::string& command, const std::st
     INFO(adit_cli_test::slurp(dir + "/stderr.log"));
     REQUIRE(r.status == 0);
     return r;
-}
-
-// step -> loss, from --loss-log files.
-std::map<int, double> losses(const std::string& path) {
-    std::map<int, double> out;
-    std::ifstream in(path);
-    int step = 0;
-    double loss = 0;
-    while (in >> step >> loss) out[step] = loss;
-    return out;
 }
 
 void require_same_losses(const std::map<int, double>& a, const std::map<int, double>& b, int from, int to) {
@@ -92,7 +82,7 @@ TEST_CASE("2 Gloo processes give the losses of 1 process at equal global batch; 
     const auto from = log.rfind(" in ", at);
     REQUIRE(std::stoi(log.substr(from + 4, at - from - 4)) > 1);
 
-    const auto a = losses(dir.path + "/one.tsv"), b = losses(dir.path + "/two.tsv");
+    const auto a = read_loss_log(dir.path + "/one.tsv"), b = read_loss_log(dir.path + "/two.tsv");
     REQUIRE(a.size() == 8);
     require_same_losses(a, b, 1, 8);
     // The model learns (not a constant): the losses change from step to step.
@@ -105,7 +95,7 @@ TEST_CASE("2 Gloo processes give the losses of 1 process at equal global batch; 
     const auto resumed = shell(dir.path, "adit train vae --config configs/smoke-vae.toml --out runs/half --shards 2 --resume"
                                          " --threads 1 --steps 8 --loss-log resumed.tsv");
     REQUIRE(resumed.status == 0);
-    const auto c = losses(dir.path + "/resumed.tsv");
+    const auto c = read_loss_log(dir.path + "/resumed.tsv");
     REQUIRE(c.size() == 4);
     require_same_losses(a, c, 5, 8);
 }
@@ -118,7 +108,7 @@ TEST_CASE("DiT: 2 Gloo processes give the losses of 1 process", "[cli][distribut
     const auto r = shell(dir.path, port_env() + "tools/gpu/launch.sh 2 -- adit" + dit + " --out runs/two --distributed --loss-log two.tsv");
     INFO(adit_cli_test::slurp(dir.path + "/stderr.log"));
     REQUIRE(r.status == 0);
-    const auto a = losses(dir.path + "/one.tsv"), b = losses(dir.path + "/two.tsv");
+    const auto a = read_loss_log(dir.path + "/one.tsv"), b = read_loss_log(dir.path + "/two.tsv");
     REQUIRE(a.size() == 5);
     require_same_losses(a, b, 1, 5);
 }

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 
 #include "cli_harness.hpp"
@@ -15,16 +13,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+using adit_cli_test::read_loss_log;
 using adit_cli_test::Run;
-
-std::map<int, double> losses(const std::string& path) {
-    std::map<int, double> out;
-    std::ifstream in(path);
-    int step = 0;
-    double loss = 0;
-    while (in >> step >> loss) out[step] = loss;
-    return out;
-}
 
 struct Dir {
     std::string path;
@@ -111,7 +101,7 @@ TEST_CASE("A staged segment's full checkpoint crosses sessions in pieces and res
     REQUIRE(resumed.out.find("SHA-256 ok") != std::string::npos);
     REQUIRE(adit_cli_test::slurp(dir.path + "/s2/runs/run.log").find("resuming runs/run/dit.pt from step 4") != std::string::npos);
 
-    const auto a = losses(dir.path + "/one.tsv"), b = losses(dir.path + "/s2/resumed.tsv");
+    const auto a = read_loss_log(dir.path + "/one.tsv"), b = read_loss_log(dir.path + "/s2/resumed.tsv");
     REQUIRE(a.size() == 8);
     REQUIRE(b.size() == 4);
     for (int s = 5; s <= 8; ++s) {
