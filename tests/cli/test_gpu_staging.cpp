@@ -68,7 +68,8 @@ TEST_CASE("A staged segment's full checkpoint crosses sessions in pieces and res
     const auto seg = sh(dir, stage_env(dir, "s1") + "OUT=out1 tools/gpu/staged_train.sh run 300 dit"
                                                      " --config configs/smoke-dit.toml --vae data/vae.pt --steps 4");
     REQUIRE(seg.out.find("the full checkpoint waits") != std::string::npos);
-    REQUIRE(fs::exists(dir.path + "/out1/run-release.sha256"));
+    REQUIRE(fs::exists(dir.path + "/out1/run-release.pt.sha256"));
+    sh(dir, "tools/gpu/pieces.sh join out1 run-release.pt release.pt");  // the release comes home checked too
     const auto full_bytes = fs::file_size(dir.path + "/s1/runs/run/dit.pt");
     REQUIRE(full_bytes > 2 * 1048576);  // more than two 1 MiB pieces: the join below puts several together
 

@@ -5,10 +5,10 @@
 # trains into runs/NAME for at most SECONDS (then SIGINT: the checkpoint is written), continuing
 # with --resume when runs/NAME already holds a checkpoint (an --init among the options is then
 # dropped), exports the release (options in $ADIT_EXPORT, default --sampling-only for a DiT; e.g.
-# ADIT_EXPORT="--vae-file data/vae-joint-small.pt") and puts it into $OUT in 8 MB pieces (files
-# over ~16 MB do not come back) with its SHA-256, and the log. ADIT_THREADS sets adit's --threads
+# ADIT_EXPORT="--vae-file data/vae-joint-small.pt") and puts it into $OUT in 15 MiB pieces (files
+# over 16 MiB do not come back) with its SHA-256 (tools/gpu/pieces.sh split), and the log. ADIT_THREADS sets adit's --threads
 # (8 each for two jobs on the 16-core machine). Start several with & and wait:
-# jobs side by side share the GPU. Rejoin at home: cat NAME-release.pt.part-* > NAME-release.pt
+# jobs side by side share the GPU. Rejoin at home: tools/gpu/pieces.sh join DIR NAME-release.pt DEST
 #
 # Across sessions (the machine keeps nothing): the full checkpoint (optimiser state included) is
 # split into 15 MiB pieces waiting in back/ (NAME-KIND.pt.part-*, NAME-KIND.pt.sha256); bring them
@@ -52,7 +52,7 @@ export_args=(${ADIT_EXPORT-$([ "$kind" = dit ] && echo --sampling-only)})
 rm -f "runs/$name-release.pt"
 ./adit export --model "runs/$name/$kind.pt" --out "runs/$name-release.pt" "${export_args[@]}" >> "$out/$name.log" 2>&1 || {
   tail -5 "$out/$name.log"; exit 1; }
-(cd runs && split -b 8M "$name-release.pt" "$out/$name-release.pt.part-" && sha256sum "$name-release.pt" > "$out/$name-release.sha256")
+"$here/tools/gpu/pieces.sh" split "runs/$name-release.pt" "$out" > /dev/null || exit 1
 "$here/tools/gpu/pieces.sh" split "runs/$name/$kind.pt" back "$full" > /dev/null || exit 1
 echo "segment $name: the full checkpoint waits in $stage/back as $(ls back/"$full".part-* | wc -l) pieces"
 grep -E "wrote|interrupted|error" "$log" | tail -3
