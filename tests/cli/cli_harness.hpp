@@ -4,9 +4,12 @@
 
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <initializer_list>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -59,6 +62,25 @@ inline std::size_t count_occurrences(const std::string& text, const std::string&
     for (auto k = text.find(what); k != std::string::npos; k = text.find(what, k + 1)) ++n;
     return n;
 }
+
+// A scratch folder in the temp directory, removed at the end, with links to the source tree's
+// `links` (paths relative to it, e.g. "configs", "tools/gpu"), so that command lines written for
+// the checkout run there as written.
+struct ScratchDir {
+    std::string path;
+    ScratchDir(const std::string& prefix, std::initializer_list<const char*> links)
+        : path((std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()))).string()) {
+        std::filesystem::remove_all(path);
+        for (const char* link : links) {
+            const auto at = std::filesystem::path(path) / link;
+            std::filesystem::create_directories(at.parent_path());
+            std::filesystem::create_directory_symlink(std::filesystem::path(ADIT_SOURCE_DIR) / link, at);
+        }
+    }
+    ~ScratchDir() { std::filesystem::remove_all(path); }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+};
 
 // step -> loss, from an `adit train --loss-log` file.
 inline std::map<int, double> read_loss_log(const std::string& path) {

@@ -44,16 +44,8 @@ void require_same_losses(const std::map<int, double>& a, const std::map<int, dou
     }
 }
 
-struct Dir {
-    std::string path;
-    Dir() {
-        path = (std::filesystem::temp_directory_path() / ("adit_cli_dist_" + std::to_string(::getpid()))).string();
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path + "/tools");
-        std::filesystem::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/configs", path + "/configs");
-        std::filesystem::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/tools/gpu", path + "/tools/gpu");
-    }
-    ~Dir() { std::filesystem::remove_all(path); }
+struct Dir : adit_cli_test::ScratchDir {
+    Dir() : ScratchDir("adit_cli_dist_", {"configs", "tools/gpu"}) {}
 };
 
 std::string port_env() { return "MASTER_PORT=" + std::to_string(20000 + ::getpid() % 20000) + " "; }

@@ -3,7 +3,6 @@
 // device tool, comes back over several calls, is staged in a fresh "session", and the run resumes
 // there with the losses of an uninterrupted run. A damaged set of pieces is refused.
 #include <catch2/catch.hpp>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -16,21 +15,11 @@ namespace fs = std::filesystem;
 using adit_cli_test::read_loss_log;
 using adit_cli_test::Run;
 
-struct Dir {
-    std::string path;
-    Dir() {
-        path = (fs::temp_directory_path() / ("adit_cli_stage_" + std::to_string(::getpid()))).string();
-        fs::remove_all(path);
-        fs::create_directories(path + "/tools");
-        for (const char* sub : {"configs", "tests"})
-            fs::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/" + sub, path + "/" + sub);
-        fs::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/tools/gpu", path + "/tools/gpu");
-    }
-    ~Dir() { fs::remove_all(path); }
+struct Dir : adit_cli_test::ScratchDir {
+    Dir() : ScratchDir("adit_cli_stage_", {"configs", "tests", "tools/gpu"}) {}
 };
 
-// A stage as tools/gpu/stage.sh makes it on the device, with the CPU build for the binary; the
-// smoke configs name their data as ../tests/data, hence the link.
+// A stage as tools/gpu/stage.sh makes it on the device, with the CPU build for the binary.
 std::string stage_env(const Dir& dir, const std::string& stage) {
     return "ADIT_STAGE=" + dir.path + "/" + stage + " ADIT_BIN='" + ADIT_BINARY +
            "' ADIT_DEVICE=cpu ADIT_THREADS=1 ADIT_PIECE_MIB=1 ";
@@ -59,6 +48,7 @@ TEST_CASE("A staged segment's full checkpoint crosses sessions in pieces and res
     sh(dir, adit + dit + " --out runs/one --loss-log one.tsv");
 
     // Session 1: stage, train 4 steps, send the pieces home over as many calls as they need.
+    // The stages link tests/ too: the smoke configs name their data as ../tests/data.
     for (const char* s : {"s1", "s2"}) {
         fs::create_directories(dir.path + "/" + s);
         fs::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/tests", dir.path + "/" + s + "/tests");
