@@ -17,7 +17,7 @@ build=1
 [ "$1" = "--files-only" ] && { build=0; shift; }
 mkdir -p "$stage/data" "$stage/configs" "$stage/runs" || exit 1
 if [ $build = 1 ]; then
-  built=0
+  need_build=0
   if [ -n "$ADIT_BIN" ]; then
     cp "$ADIT_BIN" "$stage/adit" && chmod +x "$stage/adit" || exit 1  # pieces joined by cat lose +x
     if [ "${ADIT_DEVICE:-cuda}" != cpu ] && [ -f "$here/.device/device/deps.sh" ]; then
@@ -25,12 +25,12 @@ if [ $build = 1 ]; then
     fi
     if ! "$stage/adit" --version > /dev/null 2> "$stage/prebuilt.log"; then
       echo "stage: $ADIT_BIN does not start here ($(head -c 300 "$stage/prebuilt.log")); building instead"
-      built=1
+      need_build=1
     fi
   else
-    built=1
+    need_build=1
   fi
-  if [ $built = 1 ]; then
+  if [ $need_build = 1 ]; then
     start=$(date +%s)
     source "$here/tools/gpu/build.sh" adit > "$stage/build.log" 2>&1 || { tail -30 "$stage/build.log"; exit 1; }
     echo "stage: built adit in $(( $(date +%s) - start )) s"
