@@ -71,6 +71,7 @@ struct ScratchDir {
     ScratchDir(const std::string& prefix, std::initializer_list<const char*> links)
         : path((std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()))).string()) {
         std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
         for (const char* link : links) {
             const auto at = std::filesystem::path(path) / link;
             std::filesystem::create_directories(at.parent_path());

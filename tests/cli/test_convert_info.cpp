@@ -4,9 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
-
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
@@ -30,12 +27,7 @@ using adit_cli_test::slurp;
 
 class Scratch {
 public:
-    Scratch() : dir_(fs::temp_directory_path() / ("adit_cli_formats_" + std::to_string(::getpid()))) {
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        fs::create_directory_symlink(fs::path(ADIT_SOURCE_DIR) / "tests", dir_ / "tests");
-    }
-    ~Scratch() { fs::remove_all(dir_); }
+    Scratch() : scratch_("adit_cli_formats_", {"tests"}), dir_(scratch_.path) {}
     const fs::path& dir() const { return dir_; }
 
     // Runs a README command line ("adit ...") with the built program, in the scratch directory.
@@ -51,6 +43,7 @@ public:
     }
 
 private:
+    adit_cli_test::ScratchDir scratch_;  // removed with this object
     fs::path dir_;
 };
 

@@ -1,7 +1,6 @@
 // CLI test for the models area (adit train vae|dit, adit sample, adit info on checkpoints): runs
 // the smoke configs end to end with the exact command lines of README.md's `models` section.
 #include <catch2/catch.hpp>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -48,12 +47,8 @@ int count_xyz_frames(const std::string& path) {
 }  // namespace
 
 TEST_CASE("adit train / sample / info run the smoke configs end to end", "[cli][models]") {
-    const auto dir = (std::filesystem::temp_directory_path() / ("adit_cli_models_" + std::to_string(::getpid()))).string();
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::filesystem::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/configs", dir + "/configs");
-    std::filesystem::create_directories(dir + "/tests/data");
-    std::filesystem::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/tests/data/models", dir + "/tests/data/models");
+    const adit_cli_test::ScratchDir scratch("adit_cli_models_", {"configs", "tests/data/models"});
+    const auto& dir = scratch.path;
 
     auto vae = documented(dir, "adit train vae --config configs/smoke-vae.toml --out runs/smoke");
     auto summary = nlohmann::json::parse(vae.out);
@@ -113,5 +108,4 @@ TEST_CASE("adit train / sample / info run the smoke configs end to end", "[cli][
     // Errors are one line on stderr and exit status 1.
     REQUIRE(adit(dir, "adit sample --model runs/smoke/vae.pt --system molecule -n 2 --out x.xyz").status == 1);
     REQUIRE(slurp(dir + "/stderr.log").find("adit sample: error: runs/smoke/vae.pt: expected a dit checkpoint") != std::string::npos);
-    std::filesystem::remove_all(dir);
 }

@@ -4,8 +4,6 @@
 // steps, cfg, seed, sampler, model) in SDF items, extended-XYZ keys, CIF _adit_* items and HDF5
 // attributes. Command lines as in README.md's models section.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -36,10 +34,8 @@ using adit_cli_test::count_occurrences;
 }  // namespace
 
 TEST_CASE("adit sample writes .h5, directories and provenance; DiT training validates by sampling", "[cli][models][sample]") {
-    const auto dir = (std::filesystem::temp_directory_path() / ("adit_cli_sample_" + std::to_string(::getpid()))).string();
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::filesystem::create_directory_symlink(std::string(ADIT_SOURCE_DIR) + "/configs", dir + "/configs");
+    const adit_cli_test::ScratchDir scratch("adit_cli_sample_", {"configs"});
+    const auto& dir = scratch.path;
 
     ok(dir, "adit train vae --config configs/smoke-vae.toml --out runs/smoke --steps 6", false);
     // DiT validation: a few samples of each system through the eval library, with the EMA weights.
@@ -127,5 +123,4 @@ TEST_CASE("adit sample writes .h5, directories and provenance; DiT training vali
         REQUIRE(std::filesystem::exists(dir + "/mols/molecule_1.sdf"));
         REQUIRE(!std::filesystem::exists(dir + "/mols/molecule_2.sdf"));
     }
-    std::filesystem::remove_all(dir);
 }
