@@ -4,7 +4,8 @@
 # removes what an earlier one wrote in the tree and any carried path it does not name again):
 #   the binary (adit), the library environment (env.sh), configs/, and the FILES given (into data/).
 #   tools/gpu/stage.sh [FILE...]              build + stage (call 1: carry .device and FILE...)
-#   tools/gpu/stage.sh --files-only FILE...   stage more files (a later call's carried data)
+#   tools/gpu/stage.sh --files-only FILE...   stage more files (a later call's carried data) and
+#                                             the tree's configs again
 # Then tools/gpu/staged_train.sh runs training segments from the stage. A build also sends the
 # binary home through $OUT (adit.part-*, adit.sha256: `tools/gpu/pieces.sh join DIR adit
 # .gpubin/adit`), so that a later session on the same machine image can skip the ~300 s build:
@@ -39,7 +40,9 @@ if [ $build = 1 ]; then
   fi
   # deps.sh's variables (empty on a CPU build): the stage's programs find the carried libraries.
   { declare -p LD_LIBRARY_PATH BABEL_LIBDIR BABEL_DATADIR 2>/dev/null; true; } > "$stage/env.sh"
-  cp "$here"/configs/*.toml "$stage/configs/" || exit 1
 fi
+# Every call refreshes the configs: one written between calls (e.g. an anneal decided from the
+# budget left) reaches the next segment.
+cp "$here"/configs/*.toml "$stage/configs/" || exit 1
 [ $# -gt 0 ] && { cp "$@" "$stage/data/" || exit 1; }
 echo "stage: $stage holds $(ls "$stage/data" | wc -l) data files: $(ls "$stage/data" | tr '\n' ' ')"
