@@ -81,6 +81,17 @@ TEST_CASE("adit train / sample / info run the smoke configs end to end", "[cli][
     REQUIRE(cinfo["parameters"]["attention"].get<double>() <= 0.4 * a_std);
     documented(dir, "adit sample --model runs/smoke-dit-compressed/dit.pt --system molecule -n 4 --steps 10 --out compressed.xyz");
     REQUIRE(count_xyz_frames(dir + "/compressed.xyz") == 4);
+    // A sampling-only release (as the shipped default) has no encoder to fine-tune with: compress
+    // refuses it alone and takes the VAE it was trained with from --vae.
+    documented(dir, "adit export --model runs/smoke-dit/dit.pt --out smoke-dit-release.pt --sampling-only");
+    REQUIRE(adit(dir, "adit compress --model smoke-dit-release.pt --config configs/smoke-dit-masa.toml --steps 2 --out runs/c").status == 1);
+    REQUIRE(slurp(dir + "/stderr.log").find("it has no encoder") != std::string::npos);
+    auto from_release = nlohmann::json::parse(documented(dir,
+        "adit compress --model smoke-dit-release.pt --vae runs/smoke/vae.pt --config configs/smoke-dit-masa.toml --steps 4 --out runs/smoke-release-compressed").out);
+    REQUIRE(from_release["step"] == 4);
+    auto rinfo = nlohmann::json::parse(documented(dir, "adit info runs/smoke-release-compressed/dit.pt --json").out);
+    REQUIRE(rinfo["model"]["attention"] == "masa");
+    REQUIRE(rinfo["parameters"]["attention"] == cinfo["parameters"]["attention"]);
 
     // The autoencoder's round trip: every input back (in its order, with its id), the report as
     // JSON; a DiT file's embedded VAE works the same.
@@ -104,6 +115,9 @@ TEST_CASE("adit train / sample / info run the smoke configs end to end", "[cli][
     auto resumed = nlohmann::json::parse(
         documented(dir, "adit train vae --config configs/smoke-vae.toml --out runs/smoke --resume --steps 50").out);
     REQUIRE(resumed["step"] == 50);
+    // The VAE has moved on: it is no longer the one the DiT release decodes with.
+    REQUIRE(adit(dir, "adit compress --model smoke-dit-release.pt --vae runs/smoke/vae.pt --config configs/smoke-dit-masa.toml --steps 2 --out runs/c").status == 1);
+    REQUIRE(slurp(dir + "/stderr.log").find("--vae: runs/smoke/vae.pt is not the VAE smoke-dit-release.pt was trained with") != std::string::npos);
 
     // Errors are one line on stderr and exit status 1.
     REQUIRE(adit(dir, "adit sample --model runs/smoke/vae.pt --system molecule -n 2 --out x.xyz").status == 1);

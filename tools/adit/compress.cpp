@@ -1,6 +1,7 @@
 // adit compress: turns a trained standard-attention DiT into a MASA one (SVD initialisation
 // across layers, then a short fine-tune on the config's [data] with its [train] settings).
 //   adit compress --model runs/smoke-dit/dit.pt --config configs/smoke-dit-masa.toml --out DIR
+//   adit compress --model models/dit-xs-joint.pt --vae models/vae-joint-small.pt --config C.toml --out DIR
 #include <torch/torch.h>
 
 #include <atomic>
@@ -22,12 +23,16 @@ void on_compress_sigint(int) { g_compress_stop = true; }
 Command register_compress(CLI::App& parent, const GlobalOptions& global) {
     auto* app = parent.add_subcommand("compress", "Turn a trained standard-attention model into a MASA one");
     struct Args {
-        std::string model, config, out;
+        std::string model, vae, config, out;
         std::int64_t atoms = 0, steps = 0;
         bool resume = false;
     };
     auto a = std::make_shared<Args>();
     app->add_option("--model", a->model, "trained standard-attention DiT (dit.pt)")->required()->check(CLI::ExistingFile);
+    app->add_option("--vae", a->vae,
+                    "the VAE the DiT was trained with, for a release without its encoder (e.g. the shipped default: "
+                    "models/vae-joint-small.pt); checked against the DiT's")
+        ->check(CLI::ExistingFile);
     app->add_option("--config", a->config, "TOML with [data] and [train] for the fine-tune")->required()->check(CLI::ExistingFile);
     app->add_option("--out", a->out, "output directory (dit.pt)")->required();
     app->add_option("--atoms", a->atoms, "S, shared matrices per projection type (default: config, else L/3)")->check(CLI::PositiveNumber);
@@ -52,7 +57,7 @@ Command register_compress(CLI::App& parent, const GlobalOptions& global) {
             run.progress = progress_bar("compress", global.quiet);
             auto data = read_data(config, "train", a->config);
             if (data.empty()) fail("{}: [data] train lists no structures", a->config);
-            auto r = train::compress_dit(config, a->model, data, a->out, run);
+            auto r = train::compress_dit(config, a->model, a->vae, data, a->out, run);
             nlohmann::json summary = {{"checkpoint", r.checkpoint},
                                       {"step", r.step},
                                       {"final_loss", r.losses.empty() ? 0.0 : r.losses.back()},

@@ -1,7 +1,9 @@
 // Reading self-describing checkpoints (see checkpoint.hpp).
 #include "adit/models/checkpoint.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "adit/core/error.hpp"
 #include "adit/io/hdf5_store.hpp"
@@ -167,6 +169,32 @@ json describe_checkpoint(const std::string& path) {
         if (meta.contains("atom_count_histogram")) out["atom_count_histogram"] = meta["atom_count_histogram"];
     }
     return out;
+}
+
+void check_same_vae(const std::string& dit_path, const std::string& vae_path, const std::string& option) {
+    auto dit = load_dit(dit_path, /*ema=*/true);
+    auto vae = load_vae(vae_path, /*ema=*/true);
+    const auto& embedded = dit.metadata["vae_metadata"];
+    if (embedded["config"]["model"] != vae.metadata["config"]["model"] ||
+        embedded.value("normalization", json()) != vae.metadata.value("normalization", json()))
+        fail("{}: {} has another VAE config or normalisation than the VAE embedded in {}", option, vae_path, dit_path);
+    std::map<std::string, torch::Tensor> theirs;
+    for (const auto& p : vae.model->named_parameters()) theirs[p.key()] = p.value();
+    for (const auto& b : vae.model->named_buffers()) theirs[b.key()] = b.value();
+    const auto unstored = dit.vae->unstored_module_names();  // top-level children: a sampling-only release's encoder
+    auto compare = [&](const std::string& name, const torch::Tensor& mine) {
+        if (std::find(unstored.begin(), unstored.end(), name.substr(0, name.find('.'))) != unstored.end()) return;
+        auto it = theirs.find(name);
+        const bool same = it != theirs.end() && it->second.sizes() == mine.sizes() &&
+                          (mine.is_floating_point() ? mine.to(torch::kHalf).equal(it->second.to(torch::kHalf))
+                                                    : mine.equal(it->second));
+        if (!same)
+            fail("{}: {} is not the VAE {} was trained with (they differ at {}); give the VAE release it was "
+                 "trained with",
+                 option, vae_path, dit_path, name);
+    };
+    for (const auto& p : dit.vae->named_parameters()) compare(p.key(), p.value());
+    for (const auto& b : dit.vae->named_buffers()) compare(b.key(), b.value());
 }
 
 }  // namespace adit::models

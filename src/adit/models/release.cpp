@@ -164,34 +164,6 @@ json read_metadata(torch::serialize::InputArchive& archive, const std::string& p
     fail("{}: not an adit model file (no metadata)", path);
 }
 
-// --vae-file: the DiT at dit_path must decode with exactly the VAE in vae_path (same config and
-// normalisation, the same weights once both are in half precision), or an adit::Error.
-void check_same_vae(const std::string& dit_path, const std::string& vae_path) {
-    auto dit = load_dit(dit_path, /*ema=*/true);
-    auto vae = load_vae(vae_path, /*ema=*/true);
-    const auto& embedded = dit.metadata["vae_metadata"];
-    if (embedded["config"]["model"] != vae.metadata["config"]["model"] ||
-        embedded.value("normalization", json()) != vae.metadata.value("normalization", json()))
-        fail("--vae-file: {} has another VAE config or normalisation than the VAE embedded in {}", vae_path, dit_path);
-    std::map<std::string, torch::Tensor> theirs;
-    for (const auto& p : vae.model->named_parameters()) theirs[p.key()] = p.value();
-    for (const auto& b : vae.model->named_buffers()) theirs[b.key()] = b.value();
-    const auto unstored = dit.vae->unstored_module_names();  // top-level children: a sampling-only release's encoder
-    auto compare = [&](const std::string& name, const torch::Tensor& mine) {
-        if (std::find(unstored.begin(), unstored.end(), name.substr(0, name.find('.'))) != unstored.end()) return;
-        auto it = theirs.find(name);
-        const bool same = it != theirs.end() && it->second.sizes() == mine.sizes() &&
-                          (mine.is_floating_point() ? mine.to(torch::kHalf).equal(it->second.to(torch::kHalf))
-                                                    : mine.equal(it->second));
-        if (!same)
-            fail("--vae-file: {} is not the VAE {} was trained with (they differ at {}); give the VAE release it was "
-                 "trained with",
-                 vae_path, dit_path, name);
-    };
-    for (const auto& p : dit.vae->named_parameters()) compare(p.key(), p.value());
-    for (const auto& b : dit.vae->named_buffers()) compare(b.key(), b.value());
-}
-
 }  // namespace
 
 ReleaseReport export_release(const std::string& in, const std::string& out, ReleaseDtype dtype, bool sampling_only,
@@ -225,7 +197,7 @@ ReleaseReport export_release(const std::string& in, const std::string& out, Rele
     Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report, sampling_only, json()};
     if (!vae_file.empty()) {
         if (!std::filesystem::exists(vae_file)) fail("--vae-file: {} does not exist", vae_file);
-        check_same_vae(in, vae_file);
+        check_same_vae(in, vae_file, "--vae-file");
         exporter.external_vae = {{"name", std::filesystem::path(vae_file).filename().string()},
                                  {"sha256", file_sha256(vae_file)}};
     }

@@ -154,7 +154,7 @@ torch::Tensor VAEImpl::token_features(const torch::Tensor& mask, const torch::Te
 std::pair<torch::Tensor, torch::Tensor> VAEImpl::encode(const data::Batch& b, bool corrupt) {
     if (decoder_only_)
         fail("this VAE came from a sampling-only release (adit export --sampling-only): it has no encoder; "
-             "use the full VAE or DiT checkpoint to encode, train or compress");
+             "use the full VAE or DiT checkpoint to encode or train (adit compress: --vae with the VAE release)");
     auto cart = b.positions / position_scale_;  // [B, N, 3]
     auto frac = b.fractional;
     if (corrupt && options_.denoise_fraction > 0) {

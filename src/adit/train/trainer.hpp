@@ -99,8 +99,10 @@ TrainResult train_dit(const nlohmann::json& config, const std::string& vae_path,
 // adit compress: a trained standard-attention DiT (dit.pt) becomes a MASA one with
 // config["model"]["masa_atoms"] shared matrices per projection type (default L/3), initialised
 // by SVD across layers (nn::masa_from_standard; everything else copied), then fine-tuned with
-// config["train"] on `train_set`. Writes <out_dir>/dit.pt (embedding the same VAE).
-TrainResult compress_dit(const nlohmann::json& config, const std::string& model_path,
+// config["train"] on `train_set`. Writes <out_dir>/dit.pt (embedding the same VAE). `vae_path`
+// (optional) gives that VAE from its own file, for a sampling-only DiT release (no encoder to
+// fine-tune with): checked to be the VAE the DiT was trained with (models::check_same_vae).
+TrainResult compress_dit(const nlohmann::json& config, const std::string& model_path, const std::string& vae_path,
                          const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run);
 
 // Atom-count histogram per system ({"molecule": [count of size 0, 1, ...], "crystal": [...]}).
