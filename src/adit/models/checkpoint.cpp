@@ -171,9 +171,8 @@ json describe_checkpoint(const std::string& path) {
     return out;
 }
 
-void check_same_vae(const std::string& dit_path, const std::string& vae_path, const std::string& option) {
-    auto dit = load_dit(dit_path, /*ema=*/true);
-    auto vae = load_vae(vae_path, /*ema=*/true);
+void check_same_vae(const LoadedDiT& dit, const std::string& dit_path, const LoadedVAE& vae, const std::string& vae_path,
+                    const std::string& option) {
     const auto& embedded = dit.metadata["vae_metadata"];
     if (embedded["config"]["model"] != vae.metadata["config"]["model"] ||
         embedded.value("normalization", json()) != vae.metadata.value("normalization", json()))

@@ -47,10 +47,12 @@ LoadedVAE load_vae(const std::string& path, bool ema = true);
 // names a VAE release in the same folder and that file's SHA-256, and load_dit loads it from there
 // (an adit::Error when the file is missing or differs).
 LoadedDiT load_dit(const std::string& path, bool ema = true);
-// The DiT at dit_path decodes with exactly the VAE in vae_path: the same config and normalisation,
-// the same weights once both are in half precision (a sampling-only release's missing encoder is
-// not compared), or an adit::Error that starts with `option` (the flag that named vae_path).
-void check_same_vae(const std::string& dit_path, const std::string& vae_path, const std::string& option);
+// `dit` (loaded from dit_path, EMA weights) decodes with exactly `vae` (from vae_path): the same
+// config and normalisation, the same weights once both are in half precision (a sampling-only
+// release's missing encoder is not compared), or an adit::Error that starts with `option` (the
+// flag that named vae_path).
+void check_same_vae(const LoadedDiT& dit, const std::string& dit_path, const LoadedVAE& vae, const std::string& vae_path,
+                    const std::string& option);
 
 // Either kind, for `adit info`: returns the kind and parameter counts of every network.
 nlohmann::json describe_checkpoint(const std::string& path);

@@ -197,7 +197,7 @@ ReleaseReport export_release(const std::string& in, const std::string& out, Rele
     Exporter exporter{dtype == ReleaseDtype::fp16 ? torch::kHalf : torch::kBFloat16, report, sampling_only, json()};
     if (!vae_file.empty()) {
         if (!std::filesystem::exists(vae_file)) fail("--vae-file: {} does not exist", vae_file);
-        check_same_vae(in, vae_file, "--vae-file");
+        check_same_vae(load_dit(in, /*ema=*/true), in, load_vae(vae_file, /*ema=*/true), vae_file, "--vae-file");
         exporter.external_vae = {{"name", std::filesystem::path(vae_file).filename().string()},
                                  {"sha256", file_sha256(vae_file)}};
     }

@@ -509,12 +509,12 @@ TrainResult train_dit(const json& config, const std::string& vae_path, const std
 TrainResult compress_dit(const json& config_in, const std::string& model_path, const std::string& vae_path,
                          const std::vector<Structure>& train_set, const std::string& out_dir, const RunOptions& run_options) {
     auto source = models::load_dit(model_path, /*ema=*/true);
+    // The VAE to fine-tune with: the embedded one, or the same one read whole from vae_path.
+    models::LoadedVAE vae{source.vae, source.metadata["vae_metadata"]};
     std::string vae_source = model_path + " (embedded VAE)";
     if (!vae_path.empty()) {
-        models::check_same_vae(model_path, vae_path, "--vae");
-        auto vae = models::load_vae(vae_path, /*ema=*/true);
-        source.vae = vae.model;
-        source.metadata["vae_metadata"] = vae.metadata;
+        vae = models::load_vae(vae_path, /*ema=*/true);
+        models::check_same_vae(source, model_path, vae, vae_path, "--vae");
         vae_source = vae_path;
     }
     const auto& src = source.model->options();
@@ -532,8 +532,8 @@ TrainResult compress_dit(const json& config_in, const std::string& model_path, c
             if (auto* t = from.find(p.key()); t && t->sizes() == p.value().sizes()) p.value().copy_(*t);
         nn::masa_from_standard(*source.model->blocks->attention, *dit.blocks->attention);
     };
-    return train_dit_on(config, source.vae, source.metadata["vae_metadata"], vae_source, train_set, out_dir, run_options,
-                        init, source.model->latent_scale());
+    return train_dit_on(config, vae.model, vae.metadata, vae_source, train_set, out_dir, run_options, init,
+                        source.model->latent_scale());
 }
 
 }  // namespace adit::train
